@@ -73,6 +73,9 @@ public final class Autograd {
                 continue;
             }
             Op op = t.gradFn();
+            for (Tensor saved : op.saved()) {
+                saved.checkOpen("backward", "a tensor saved by " + op.name() + " for " + t.describe() + ",");
+            }
             Tensor[] inputGrads;
             try {
                 inputGrads = GradientTable.backward(op, t, gt);
@@ -132,7 +135,6 @@ public final class Autograd {
                 frame[1] = next + 1;
                 Tensor in = inputs.get(next);
                 if (in.gradFn() != null && in.requiresGrad() && visited.put(in, Boolean.TRUE) == null) {
-                    in.checkOpen("backward", "saved input of " + t.gradFn().name());
                     stack.push(new Object[] {in, 0});
                 }
             } else {

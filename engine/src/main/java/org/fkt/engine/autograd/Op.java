@@ -17,6 +17,11 @@ public sealed interface Op {
     /** Differentiable inputs, in gradient order. */
     List<Tensor> inputs();
 
+    /** Every tensor the backward rule reads besides the incoming gradient. */
+    default List<Tensor> saved() {
+        return inputs();
+    }
+
     /** y = conv2d(x, w). x: (N, C, H, W), w: (K, C, R, S). */
     record Conv2d(Tensor x, Tensor w, Conv2dSpec spec) implements Op {
         public String name() { return "conv2d"; }
@@ -28,18 +33,21 @@ public sealed interface Op {
             implements Op {
         public String name() { return "batch_norm2d"; }
         public List<Tensor> inputs() { return List.of(x, gamma, beta); }
+        public List<Tensor> saved() { return List.of(x, gamma, beta, saveMean, saveInvStd); }
     }
 
     /** y = max(x, 0); the output y is saved. */
     record Relu(Tensor x, Tensor y) implements Op {
         public String name() { return "relu"; }
         public List<Tensor> inputs() { return List.of(x); }
+        public List<Tensor> saved() { return List.of(y); }
     }
 
     /** Max-pooling; argmax: int32, same shape as the output. */
     record MaxPool2d(Tensor x, Tensor argmax) implements Op {
         public String name() { return "max_pool2d"; }
         public List<Tensor> inputs() { return List.of(x); }
+        public List<Tensor> saved() { return List.of(x, argmax); }
     }
 
     /** (N, C, H, W) -> (N, C). */
@@ -88,17 +96,20 @@ public sealed interface Op {
     record L2Normalize(Tensor x, Tensor y, Tensor norms, double eps) implements Op {
         public String name() { return "l2_normalize"; }
         public List<Tensor> inputs() { return List.of(x); }
+        public List<Tensor> saved() { return List.of(x, y, norms); }
     }
 
     /** y = log_softmax(x) per row; the output y is saved. */
     record LogSoftmax(Tensor x, Tensor y) implements Op {
         public String name() { return "log_softmax"; }
         public List<Tensor> inputs() { return List.of(x); }
+        public List<Tensor> saved() { return List.of(x, y); }
     }
 
     /** Mean cross-entropy of logits against int32 labels; logProbs: (N, K) saved. */
     record CrossEntropy(Tensor logits, Tensor labels, Tensor logProbs) implements Op {
         public String name() { return "cross_entropy"; }
         public List<Tensor> inputs() { return List.of(logits); }
+        public List<Tensor> saved() { return List.of(logits, labels, logProbs); }
     }
 }

@@ -450,7 +450,6 @@ public final class Tensor implements Owned {
             return;
         }
         closed = true;
-        gradFn = null;
         if (grad != null) {
             grad.close();
             grad = null;
