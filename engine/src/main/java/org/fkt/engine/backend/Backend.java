@@ -1,6 +1,7 @@
 package org.fkt.engine.backend;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import org.fkt.engine.tensor.Device;
 import org.fkt.engine.tensor.Storage;
 import org.fkt.engine.tensor.Tensor;
@@ -142,4 +143,21 @@ public interface Backend {
 
     /** out: int32 (N), the index of each row's maximum (first on ties). */
     void argmaxRows(Tensor x, Tensor out);
+
+    // ---- optimizers (one call per step over all tensors, so a device can fuse them) ----
+
+    /**
+     * One SGD step with torch.optim.SGD semantics over every (param, grad) pair, in place.
+     * momentumBuffers: one per param (ignored when momentum is 0); on {@code firstStep} a buffer
+     * starts as the (decayed) gradient, as torch does.
+     */
+    void sgdStep(List<Tensor> params, List<Tensor> grads, List<Tensor> momentumBuffers, SgdHyper hyper,
+                 boolean firstStep);
+
+    /**
+     * One LARS step (see {@link LarsHyper}) in place. decay[i]: tensor i takes weight decay;
+     * adapt[i]: its learning rate is scaled by the trust ratio. Momentum buffers start at zero.
+     */
+    void larsStep(List<Tensor> params, List<Tensor> grads, List<Tensor> momentumBuffers, boolean[] decay,
+                  boolean[] adapt, LarsHyper hyper);
 }

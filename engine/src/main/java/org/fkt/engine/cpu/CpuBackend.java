@@ -1,9 +1,12 @@
 package org.fkt.engine.cpu;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import org.fkt.engine.backend.Backend;
 import org.fkt.engine.backend.Conv2dSpec;
+import org.fkt.engine.backend.LarsHyper;
 import org.fkt.engine.backend.Pool2dSpec;
+import org.fkt.engine.backend.SgdHyper;
 import org.fkt.engine.tensor.Device;
 import org.fkt.engine.tensor.Storage;
 import org.fkt.engine.tensor.Tensor;
@@ -187,5 +190,17 @@ public final class CpuBackend implements Backend {
     @Override
     public void argmaxRows(Tensor x, Tensor out) {
         CpuSoftmax.argmax(x, out);
+    }
+
+    @Override
+    public void sgdStep(List<Tensor> params, List<Tensor> grads, List<Tensor> momentumBuffers, SgdHyper hyper,
+                        boolean firstStep) {
+        CpuOptimizers.sgd(params, grads, momentumBuffers, hyper, firstStep);
+    }
+
+    @Override
+    public void larsStep(List<Tensor> params, List<Tensor> grads, List<Tensor> momentumBuffers, boolean[] decay,
+                         boolean[] adapt, LarsHyper hyper) {
+        CpuOptimizers.lars(params, grads, momentumBuffers, decay, adapt, hyper);
     }
 }

@@ -27,7 +27,7 @@ abstract sealed class CpuBuf {
         return switch (t.dtype()) {
             case FLOAT32 -> new F32(seg, t.offset());
             case FLOAT64 -> new F64(seg, t.offset());
-            case INT32 -> throw new IllegalArgumentException(t.describe() + " is not floating-point");
+            case INT32, INT64 -> throw new IllegalArgumentException(t.describe() + " is not floating-point");
         };
     }
 

@@ -27,6 +27,13 @@ final class CpuElementwise {
             }
             return;
         }
+        if (dst.dtype() == DType.INT64) {
+            long v = (long) value;
+            for (long i = 0; i < dst.numel(); i++) {
+                region.setAtIndex(ValueLayout.JAVA_LONG, i, v);
+            }
+            return;
+        }
         CpuBuf b = CpuBuf.of(dst);
         forEach(dst.numel(), (i0, i1) -> {
             for (long i = i0; i < i1; i++) {
@@ -59,7 +66,7 @@ final class CpuElementwise {
         }
     }
 
-    /** Converts between element types (floats round to nearest; to int truncates). */
+    /** Converts between element types (floats round to nearest; to int truncates; int64 beyond 2^53 loses digits). */
     static void convert(Tensor src, Tensor dst) {
         if (src.dtype() == dst.dtype()) {
             copy(src, dst);
@@ -72,11 +79,13 @@ final class CpuElementwise {
                 case FLOAT32 -> s.getAtIndex(ValueLayout.JAVA_FLOAT, src.offset() + i);
                 case FLOAT64 -> s.getAtIndex(ValueLayout.JAVA_DOUBLE, src.offset() + i);
                 case INT32 -> s.getAtIndex(ValueLayout.JAVA_INT, src.offset() + i);
+                case INT64 -> s.getAtIndex(ValueLayout.JAVA_LONG, src.offset() + i);
             };
             switch (dst.dtype()) {
                 case FLOAT32 -> d.setAtIndex(ValueLayout.JAVA_FLOAT, dst.offset() + i, (float) v);
                 case FLOAT64 -> d.setAtIndex(ValueLayout.JAVA_DOUBLE, dst.offset() + i, v);
                 case INT32 -> d.setAtIndex(ValueLayout.JAVA_INT, dst.offset() + i, (int) v);
+                case INT64 -> d.setAtIndex(ValueLayout.JAVA_LONG, dst.offset() + i, (long) v);
             }
         }
     }

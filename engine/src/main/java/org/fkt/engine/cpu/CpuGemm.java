@@ -30,7 +30,7 @@ final class CpuGemm {
                     CpuBuf.segment(a), aOff, lda, CpuBuf.segment(b), bOff, ldb, (float) beta, CpuBuf.segment(c), cOff, ldc);
             case FLOAT64 -> CpuDgemm.dgemm(transA, transB, m, n, k, alpha,
                     CpuBuf.segment(a), aOff, lda, CpuBuf.segment(b), bOff, ldb, beta, CpuBuf.segment(c), cOff, ldc);
-            case INT32 -> throw new IllegalArgumentException("matmul: int32 is not supported");
+            case INT32, INT64 -> throw new IllegalArgumentException("matmul: " + c.dtype().label() + " is not supported");
         }
     }
 

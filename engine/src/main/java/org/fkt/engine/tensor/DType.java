@@ -2,13 +2,16 @@ package org.fkt.engine.tensor;
 
 /**
  * Element type of a tensor. Float32 is the training type; float64 exists on the CPU as the
- * numerical reference (gradient checks, parity oracles); int32 holds labels and pooling indices.
+ * numerical reference (gradient checks, parity oracles); int32 holds labels and pooling indices; int64 is
+ * for storage and exchange only.
  * Half-precision storage types slot in here later.
  */
 public enum DType {
     FLOAT32(4, true),
     FLOAT64(8, true),
-    INT32(4, false);
+    INT32(4, false),
+    /** Storage only (checkpoint counters such as BatchNorm's num_batches_tracked, int64 label files). */
+    INT64(8, false);
 
     private final int byteSize;
     private final boolean floating;

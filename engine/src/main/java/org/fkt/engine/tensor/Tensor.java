@@ -91,6 +91,11 @@ public final class Tensor implements Owned {
         return fromHost(MemorySegment.ofArray(data), data.length, DType.INT32, shape);
     }
 
+    /** Int64 CPU tensor holding a copy of {@code data}. */
+    public static Tensor of(long[] data, int... shape) {
+        return fromHost(MemorySegment.ofArray(data), data.length, DType.INT64, shape);
+    }
+
     /** Float32 CPU scalar. */
     public static Tensor scalar(float value) {
         return of(new float[] {value});
@@ -298,6 +303,11 @@ public final class Tensor implements Owned {
         copyFromHost(MemorySegment.ofArray(data), data.length, DType.INT32);
     }
 
+    /** Overwrites this int64 tensor's elements (row-major) with {@code data}. */
+    public void copyFrom(long[] data) {
+        copyFromHost(MemorySegment.ofArray(data), data.length, DType.INT64);
+    }
+
     private void copyFromHost(MemorySegment src, int length, DType type) {
         checkOpen("copyFrom", "self");
         if (type != dtype || length != numel() || !isContiguous()) {
@@ -328,6 +338,16 @@ public final class Tensor implements Owned {
         }
         try (Tensor t = hostCopy(DType.INT32)) {
             return hostSegment(t).toArray(ValueLayout.JAVA_INT);
+        }
+    }
+
+    /** All elements of an int64 tensor, in row-major order. */
+    public long[] toLongArray() {
+        if (dtype != DType.INT64) {
+            throw new IllegalArgumentException("toLongArray: " + describe() + " is not int64");
+        }
+        try (Tensor t = hostCopy(DType.INT64)) {
+            return hostSegment(t).toArray(ValueLayout.JAVA_LONG);
         }
     }
 
