@@ -4,11 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/java25.sh
-jar() { ls "$1"/target/fkt-*-0.1.0-SNAPSHOT.jar 2>/dev/null | grep -v -e '-tests.jar' | head -n 1; }
-stale=$(find engine nn fkt -name '*.java' -newer fkt/target/.built 2>/dev/null | head -n 1 || true)
-if [ ! -f fkt/target/.built ] || [ -n "$stale" ] || [ -z "$(jar fkt)" ]; then
+stale=$(find engine nn fkt pom.xml \( -name '*.java' -o -name pom.xml \) -newer fkt/target/.built 2>/dev/null | head -n 1 || true)
+if [ ! -f fkt/target/.built ] || [ -n "$stale" ] || [ ! -d fkt/target/lib ]; then
     echo "building (mvn package, tests skipped) ..." >&2
     mvn -B -q -ntp package -DskipTests -pl fkt -am >&2
     touch fkt/target/.built
 fi
-exec java $FKT_JVM_FLAGS -cp "$(jar engine):$(jar nn):$(jar fkt)" org.fkt.cli.Main "$@"
+exec java $FKT_JVM_FLAGS -cp "fkt/target/fkt-cli-0.1.0-SNAPSHOT.jar:fkt/target/lib/*" org.fkt.cli.Main "$@"

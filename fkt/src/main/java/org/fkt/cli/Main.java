@@ -1,68 +1,33 @@
 package org.fkt.cli;
 
-import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /**
- * Entry point of the {@code fkt} command. The training commands of the paper arrive with the models
- * and the regimes; today it offers {@code demo}, the smoke training run (the default).
+ * Entry point of the {@code fkt} command. Subcommands: {@code demo} (the smoke training run, also
+ * what runs with no arguments) and {@code dump} (one training step written out for comparison with
+ * another framework). Invalid flags print usage and exit 2.
  */
-public final class Main {
-    private static final String USAGE = """
-            usage: fkt [demo] [--steps N] [--batch N] [--lr X] [--seed N]
-              demo   train a small conv net on generated images and print the falling loss (default)
-            """;
-
-    private Main() {
-    }
-
+@Command(name = "fkt", mixinStandardHelpOptions = true, version = "fkt 0.1.0",
+        description = "Functional knowledge transfer: SimCLR pretraining + fine-tuning (RT) versus joint training (FT).",
+        subcommands = {DemoCommand.class, DumpCommand.class})
+public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(run(args));
     }
 
+    /** Runs the command line and returns the exit code. */
     static int run(String[] args) {
-        String[] rest = args;
-        if (args.length > 0 && !args[0].startsWith("-")) {
-            if (!args[0].equals("demo")) {
-                System.err.print("unknown command '" + args[0] + "'\n" + USAGE);
-                return 2;
-            }
-            rest = Arrays.copyOfRange(args, 1, args.length);
-        }
-        int steps = 120;
-        int batch = 32;
-        double lr = 0.05;
-        long seed = 1;
-        try {
-            for (int i = 0; i < rest.length; i++) {
-                String flag = rest[i];
-                if (flag.equals("--help") || flag.equals("-h")) {
-                    System.out.print(USAGE);
-                    return 0;
-                }
-                if (i + 1 >= rest.length) {
-                    throw new IllegalArgumentException("flag " + flag + " needs a value");
-                }
-                String value = rest[++i];
-                switch (flag) {
-                    case "--steps" -> steps = positive(flag, Integer.parseInt(value));
-                    case "--batch" -> batch = positive(flag, Integer.parseInt(value));
-                    case "--lr" -> lr = Double.parseDouble(value);
-                    case "--seed" -> seed = Long.parseLong(value);
-                    default -> throw new IllegalArgumentException("unknown flag " + flag);
-                }
-            }
-        } catch (IllegalArgumentException e) {
-            System.err.print(e.getMessage() + "\n" + USAGE);
-            return 2;
-        }
-        new DemoTraining(seed).train(steps, batch, lr, 10, System.out);
-        return 0;
+        var cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, command, parsed) -> {
+            command.getErr().println("fkt " + command.getCommandName() + ": " + e.getMessage());
+            return 1;
+        });
+        return cli.execute(args.length == 0 ? new String[] {"demo"} : args);
     }
 
-    private static int positive(String flag, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(flag + " must be at least 1, got " + value);
-        }
-        return value;
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
     }
 }

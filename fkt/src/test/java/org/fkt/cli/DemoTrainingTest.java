@@ -20,9 +20,11 @@ class DemoTrainingTest {
 
     @Test
     void badFlagsExitWithUsage() {
-        assertEquals(2, Main.run(new String[] {"--steps"}));
-        assertEquals(2, Main.run(new String[] {"--steps", "0"}));
+        assertEquals(2, Main.run(new String[] {"demo", "--steps"}));
+        assertEquals(2, Main.run(new String[] {"demo", "--steps", "0"}));
         assertEquals(2, Main.run(new String[] {"train"}));
+        assertEquals(2, Main.run(new String[] {"dump", "--arch", "resnet18"}));
         assertEquals(0, Main.run(new String[] {"--help"}));
+        assertEquals(0, Main.run(new String[] {"dump", "--help"}));
     }
 }

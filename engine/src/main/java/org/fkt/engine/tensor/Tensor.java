@@ -111,6 +111,38 @@ public final class Tensor implements Owned {
         return t;
     }
 
+    /**
+     * Concatenation along axis 0 of tensors that agree in type, device and the other axes (for
+     * example two augmented views into one batch). A copy outside the autograd graph.
+     */
+    public static Tensor cat(Tensor... parts) {
+        if (parts.length == 0) {
+            throw new IllegalArgumentException("cat: no tensors");
+        }
+        Tensor first = parts[0];
+        int rows = 0;
+        for (Tensor p : parts) {
+            p.checkOpen("cat", "part");
+            if (p.rank() != first.rank() || p.rank() == 0 || p.dtype != first.dtype || !p.device().equals(first.device())
+                    || !Arrays.equals(p.shape, 1, p.shape.length, first.shape, 1, first.shape.length)) {
+                throw new IllegalArgumentException("cat: " + p.describe() + " does not match " + first.describe()
+                        + " outside axis 0");
+            }
+            rows += p.shape[0];
+        }
+        int[] shape = first.shape.clone();
+        shape[0] = rows;
+        Tensor out = empty(first.dtype, first.device(), shape);
+        long at = 0;
+        for (Tensor p : parts) {
+            try (Tensor src = p.contiguous(); Tensor dst = out.slice(at, p.shape)) {
+                out.backend().copy(src, dst);
+            }
+            at += p.numel();
+        }
+        return out;
+    }
+
     // ---- metadata ----------------------------------------------------------------------------
 
     public DType dtype() {

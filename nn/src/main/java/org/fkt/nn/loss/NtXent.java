@@ -1,0 +1,70 @@
+package org.fkt.nn.loss;
+
+import org.fkt.engine.ops.Ops;
+import org.fkt.engine.tensor.DType;
+import org.fkt.engine.tensor.Tensor;
+
+/**
+ * SimCLR's NT-Xent loss composed from engine ops, the reference for the fused kernel path.
+ * For projections z (2N, D), views i and i+N paired: z is L2-normalised (F.normalize, eps 1e-12),
+ * similarities are cosine / temperature, each row's own similarity is masked to minus infinity, and
+ * the loss is the mean over all 2N rows of the cross-entropy of the partner among the other 2N-1.
+ * Builds a (2N, 2N) similarity matrix: fine as a reference, the fused path avoids it.
+ */
+public final class NtXent {
+    /** Epsilon of the normalisation, PyTorch's F.normalize default. */
+    public static final double NORMALIZE_EPS = 1e-12;
+
+    private NtXent() {
+    }
+
+    /** The loss as a one-element tensor. z: (2N, D), 2N even and at least 2. */
+    public static Tensor loss(Tensor z, double temperature) {
+        if (z.rank() != 2 || z.dim(0) < 2 || z.dim(0) % 2 != 0) {
+            throw new IllegalArgumentException("nt_xent: projections " + z.describe()
+                    + " must be (2N, D) with views i and i+N paired");
+        }
+        if (!(temperature > 0)) {
+            throw new IllegalArgumentException("nt_xent: temperature must be positive, got " + temperature);
+        }
+        int rows = z.dim(0);
+        Tensor zn = Ops.l2Normalize(z, NORMALIZE_EPS);
+        Tensor similarity = Ops.scale(Ops.matmul(zn, false, zn, true), 1 / temperature);
+        // the mask and the labels are saved by the graph: they belong to the caller's scope
+        Tensor masked = Ops.add(similarity, selfMask(rows, z));
+        return Ops.crossEntropy(masked, partners(rows, z));
+    }
+
+    /** (2N, 2N): minus infinity on the diagonal, 0 elsewhere. */
+    private static Tensor selfMask(int rows, Tensor like) {
+        double[] m = new double[rows * rows];
+        for (int i = 0; i < rows; i++) {
+            m[i * rows + i] = Double.NEGATIVE_INFINITY;
+        }
+        try (Tensor host = Tensor.of(m, rows, rows)) {
+            Tensor typed = like.dtype() == DType.FLOAT64 ? host.detach() : host.to(like.dtype());
+            if (like.device().equals(typed.device())) {
+                return typed;
+            }
+            try (typed) {
+                return typed.to(like.device());
+            }
+        }
+    }
+
+    /** int32 (2N): the partner of row i is i + N for the first half, i - N for the second. */
+    private static Tensor partners(int rows, Tensor like) {
+        int half = rows / 2;
+        int[] p = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            p[i] = i < half ? i + half : i - half;
+        }
+        Tensor host = Tensor.of(p, rows);
+        if (like.device().equals(host.device())) {
+            return host;
+        }
+        try (host) {
+            return host.to(like.device());
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Test support: the PyTorch oracle runner. */
+package org.fkt.nn.testing;
