@@ -2,6 +2,7 @@ package org.fkt.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.fkt.engine.tensor.DType;
 import org.fkt.engine.tensor.Device;
 import org.fkt.nn.models.Architecture;
 import org.fkt.nn.models.Stem;
@@ -51,11 +52,22 @@ final class DumpCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu (cuda:N with the GPU backend)")
     String device;
 
+    @Option(names = "--dtype", defaultValue = "float32", description = "float32, or float64 for a double-precision reference run (cpu)")
+    String dtype;
+
+    private static DType parseDtype(String name) {
+        return switch (name) {
+            case "float32" -> DType.FLOAT32;
+            case "float64" -> DType.FLOAT64;
+            default -> throw new IllegalArgumentException("--dtype must be float32 or float64, got " + name);
+        };
+    }
+
     @Override
     public Integer call() {
         double loss = StepDump.run(new StepDump.Config(Architecture.parse(arch), Stem.parse(stem), classes,
                 Objective.parse(objective), weights, batch, out, temperature, lambda, projHidden, projOut,
-                Device.parse(device)));
+                Device.parse(device), parseDtype(dtype)));
         System.out.printf("%s step of %s (%s stem): loss %.6f written to %s%n", objective, arch, stem, loss, out);
         return 0;
     }

@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.fkt.engine.memory.MemoryScope;
+import org.fkt.engine.tensor.DType;
 import org.fkt.engine.tensor.Tensor;
 
 /**
@@ -56,6 +57,43 @@ public abstract class Module implements AutoCloseable {
                 || children.containsKey(name)) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": invalid or duplicate member name '"
                     + name + "'");
+        }
+    }
+
+    /** This module's own parameter {@code name} (layers read their weights through this). */
+    protected final Tensor param(String name) {
+        return parameters.get(name);
+    }
+
+    /** This module's own buffer {@code name}. */
+    protected final Tensor buf(String name) {
+        return buffers.get(name);
+    }
+
+    /**
+     * Converts every floating-point parameter and buffer to {@code type} in place (PyTorch's
+     * {@code model.double()}), recursively; integer buffers (counters) keep their type. Gradients
+     * are dropped. Used to run a model in float64 as a numerical reference.
+     */
+    public Module to(DType type) {
+        if (!type.isFloating()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ".to: " + type.label() + " is not floating-point");
+        }
+        convert(parameters, type, true);
+        convert(buffers, type, false);
+        children.values().forEach(m -> m.to(type));
+        return this;
+    }
+
+    private static void convert(Map<String, Tensor> tensors, DType type, boolean requiresGrad) {
+        for (var e : tensors.entrySet()) {
+            Tensor old = e.getValue();
+            if (!old.dtype().isFloating() || old.dtype() == type) {
+                continue;
+            }
+            Tensor converted = MemoryScope.unscoped(() -> old.to(type)).name(old.name());
+            e.setValue(requiresGrad ? converted.requiresGrad(true) : converted);
+            old.close();
         }
     }
 

@@ -24,6 +24,12 @@ public final class NativeMemory {
     private static final AtomicLong LIVE_BYTES = new AtomicLong();
     private static final AtomicLong PEAK_BYTES = new AtomicLong();
     private static final AtomicLong LIVE_BLOCKS = new AtomicLong();
+    /**
+     * With -Dfkt.debug.poison=true every new block is filled with 0xFF bytes (NaN as floats), so a
+     * kernel that reads memory it never wrote shows up as NaN instead of as plausible garbage.
+     * The test suites run with it on.
+     */
+    private static final boolean POISON = Boolean.getBoolean("fkt.debug.poison");
 
     static {
         Linker linker = Linker.nativeLinker();
@@ -61,7 +67,11 @@ public final class NativeMemory {
         long live = LIVE_BYTES.addAndGet(rounded);
         PEAK_BYTES.accumulateAndGet(live, Math::max);
         LIVE_BLOCKS.incrementAndGet();
-        return raw.reinterpret(rounded);
+        MemorySegment block = raw.reinterpret(rounded);
+        if (POISON) {
+            block.fill((byte) 0xFF);
+        }
+        return block;
     }
 
     /** Frees a block returned by {@link #allocate}. */

@@ -16,27 +16,22 @@ public final class BatchNorm2d extends Module {
     public static final double MOMENTUM = 0.1;
     public static final double EPS = 1e-5;
 
-    private final Tensor weight;          // (C)
-    private final Tensor bias;            // (C)
-    private final Tensor runningMean;     // (C)
-    private final Tensor runningVar;      // (C)
-    private final Tensor batchesTracked;  // () int64
     private long batches;
 
     public BatchNorm2d(int channels) {
-        weight = parameter("weight", Tensor.ones(channels));
-        bias = parameter("bias", Tensor.zeros(channels));
-        runningMean = buffer("running_mean", Tensor.zeros(channels));
-        runningVar = buffer("running_var", Tensor.ones(channels));
-        batchesTracked = buffer("num_batches_tracked", Tensor.zeros(DType.INT64, Device.CPU));
+        parameter("weight", Tensor.ones(channels));                                 // (C)
+        parameter("bias", Tensor.zeros(channels));                                  // (C)
+        buffer("running_mean", Tensor.zeros(channels));                             // (C)
+        buffer("running_var", Tensor.ones(channels));                               // (C)
+        buffer("num_batches_tracked", Tensor.zeros(DType.INT64, Device.CPU));       // () int64
     }
 
     public Tensor weight() {
-        return weight;
+        return param("weight");
     }
 
     public Tensor bias() {
-        return bias;
+        return param("bias");
     }
 
     @Override
@@ -44,16 +39,16 @@ public final class BatchNorm2d extends Module {
         if (isTraining()) {
             batches++;
         }
-        return Ops.batchNorm2d(x, weight, bias, runningMean, runningVar, isTraining(), MOMENTUM, EPS);
+        return Ops.batchNorm2d(x, weight(), bias(), buf("running_mean"), buf("running_var"), isTraining(), MOMENTUM, EPS);
     }
 
     @Override
     protected void syncBuffersToTensors() {
-        batchesTracked.copyFrom(new long[] {batches});
+        buf("num_batches_tracked").copyFrom(new long[] {batches});
     }
 
     @Override
     protected void buffersLoaded() {
-        batches = batchesTracked.toLongArray()[0];
+        batches = buf("num_batches_tracked").toLongArray()[0];
     }
 }

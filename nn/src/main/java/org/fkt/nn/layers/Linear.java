@@ -7,13 +7,13 @@ import org.fkt.nn.Module;
 
 /** y = x W^T + b with torch.nn.Linear's default initialisation. weight: (out, in), bias: (out). */
 public final class Linear extends Module {
-    private final Tensor weight;   // (out, in)
-    private final Tensor bias;     // (out) or null
 
     public Linear(Random random, int in, int out, boolean withBias) {
         double bound = 1 / Math.sqrt(in);
-        weight = parameter("weight", Init.uniform(random, bound, out, in));
-        bias = withBias ? parameter("bias", Init.uniform(random, bound, out)) : null;
+        parameter("weight", Init.uniform(random, bound, out, in));   // (out, in)
+        if (withBias) {
+            parameter("bias", Init.uniform(random, bound, out));     // (out)
+        }
     }
 
     public Linear(Random random, int in, int out) {
@@ -21,11 +21,11 @@ public final class Linear extends Module {
     }
 
     public Tensor weight() {
-        return weight;
+        return param("weight");
     }
 
     @Override
     public Tensor forward(Tensor x) {
-        return Ops.linear(x, weight, bias);
+        return Ops.linear(x, weight(), param("bias"));
     }
 }

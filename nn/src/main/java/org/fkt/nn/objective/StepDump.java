@@ -20,10 +20,13 @@ import org.fkt.nn.models.Stem;
  * parameter and {@code running.<buffer>} for every BatchNorm running mean and variance after the forwards.
  */
 public final class StepDump {
-    /** Everything a dump needs. projectionHidden 0 means the encoder's feature width. */
+    /**
+     * Everything a dump needs. projectionHidden 0 means the encoder's feature width. dtype float64
+     * runs the whole step in double precision (the CPU's reference mode); outputs keep that type.
+     */
     public record Config(Architecture architecture, Stem stem, int classes, Objective objective, Path weights,
                          Path batch, Path out, double temperature, double lambda, int projectionHidden,
-                         int projectionOut, Device device) {
+                         int projectionOut, Device device, DType dtype) {
     }
 
     private StepDump() {
@@ -41,6 +44,11 @@ public final class StepDump {
             model.afterLoad();
             model.train(true);
             Batch batch = readBatch(c.batch());
+            if (c.dtype() != DType.FLOAT32) {
+                model.to(c.dtype());
+                batch = new Batch(convert(batch.images(), c.dtype()), batch.labels(), convert(batch.view1(), c.dtype()),
+                        convert(batch.view2(), c.dtype()));
+            }
             StepResult r = Objectives.forward(model, c.objective(), batch, c.temperature(), c.lambda());
             r.loss().backward();
             Map<String, Tensor> out = new LinkedHashMap<>();
@@ -67,6 +75,10 @@ public final class StepDump {
                     "architecture", c.architecture().label(), "stem", c.stem().label()));
             return r.loss().item();
         }
+    }
+
+    private static Tensor convert(Tensor t, DType type) {
+        return t == null ? null : t.to(type);
     }
 
     /** images (N, 3, H, W) float32, labels (N) int64 or int32, view1/view2 (N, 3, H, W); any may be absent. */
