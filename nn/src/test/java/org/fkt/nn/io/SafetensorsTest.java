@@ -279,6 +279,9 @@ class SafetensorsTest {
         byte[] previous = Files.readAllBytes(file);
         Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("r-xr-xr-x"));
         try {
+            if (Files.isWritable(folder)) {
+                System.out.println("SKIPPED: failed-move atomicity test: running as root, a read-only folder is still writable");
+            }
             Assumptions.assumeFalse(Files.isWritable(folder), "running as root: a read-only folder is still writable");
             CheckpointException e = assertThrows(CheckpointException.class,
                     () -> Safetensors.write(file, Map.of("a", Tensor.zeros(3))));
