@@ -1,227 +1,235 @@
 package org.fkt.engine.cpu;
 
+import java.lang.foreign.MemorySegment;
 import org.fkt.engine.backend.Conv2dSpec;
+import org.fkt.engine.cpu.CpuIm2col.Geometry;
+import org.fkt.engine.cpu.CpuIm2col.SameMasks;
+import org.fkt.engine.cpu.CpuWorkspace.Slot;
+import org.fkt.engine.tensor.DType;
 import org.fkt.engine.tensor.Tensor;
 
 /**
- * Convolution on the CPU as GEMM over an im2col buffer. Images are processed in chunks of
- * {@code b} images whose columns sit side by side, so small feature maps still give the GEMM a
- * wide matrix: col is (C*R*S, b*P*Q). With one image per chunk and a 1x1 stride-1 unpadded kernel
- * the input itself is the column matrix and no copy is made.
+ * Convolution on the CPU as GEMM over im2col tiles. Float64 goes to {@link CpuConv2dReference};
+ * this class is the float32 fast path. The column matrix of the whole batch is never built: the
+ * work is cut into tiles of output pixels, each built in a per-thread workspace and consumed at
+ * once by a single-threaded GEMM on the same core, so a tile travels from im2col into the GEMM's
+ * packing through that core's L2 cache. Every GEMM operand is laid out so that the SGEMM packs it
+ * with plain vector copies (A stored k x m, B stored k x n; see {@link CpuLayouts}).
  *
  * <pre>
- * forward:          Y'(K, b*PQ)    = W(K, CRS)     @ col(CRS, b*PQ)
- * backward data:    dcol(CRS, b*PQ) = W^T(CRS, K)   @ dY'(K, b*PQ),  then col2im into dx
- * backward filter:  dW(K, CRS)    += dY'(K, b*PQ)  @ col^T(b*PQ, CRS)
+ * forward:         Y(K, tile)        = Wt^T(K, CRS)      @ col(CRS, tile)       Wt = W^T
+ * backward data,   dX(C, tile)       = Wf^T(C, KRS)      @ col_dy(KRS, tile)    Wf = flipped W,
+ *   stride 1:                          (the transposed convolution run as a forward one)
+ * backward data,   dcol(CRS, images) = W^T(CRS, K)       @ dY(K, images),       then col2im
+ *   strided:
+ * backward filter: dW'(K, RSC)      += dYt^T(K, tile)    @ row(tile, RSC)       then dW' -> dW
  * </pre>
+ *
+ * <p>Backward filter works pixel-major: input images are copied once to zero-bordered
+ * (H, W, C) images and dY to (pixels, K), after which a patch row of im2row is R*S contiguous
+ * runs of C floats and both GEMM operands are in the cheap orientation. Its tasks own column
+ * blocks of dW', so there is neither a reduction nor duplicated im2row.
+ *
+ * <p>Forward tiles of a large image are parts of it, written in place with a leading dimension
+ * of P*Q; tiles of small images hold several whole images, regrouped between (N, K, PQ) and
+ * (K, b*PQ) in the workspace. The GEMMs run inside the pool's tasks, where nested parallel loops
+ * run serially ({@link CpuParallel#inWorker}); an SGEMM that splits its work into per-thread
+ * halves would then pack the shared operand twice, so it should take its single-threaded path there.
+ * Tensors: x, dx (N, C, H, W); w, dw (K, C, R, S); y, dy (N, K, P, Q).
  */
 final class CpuConv2d {
-    /** Aim for at least this many GEMM columns per chunk. */
-    private static final int TARGET_COLUMNS = 512;
-    /** Cap on one chunk's column buffer, in elements. */
-    private static final long MAX_COL_ELEMENTS = 8L << 20;
+    /** GEMM columns per forward tile: its im2col block and the packed copy stay within L2 (2 MiB). */
+    private static final int TILE_COLUMNS = 512;
+    /** GEMM depth per backward-filter tile: each tile is one read-modify-write pass over dW'. */
+    private static final int FILTER_COLUMNS = 1024;
 
     private CpuConv2d() {
     }
 
-    /** Convolution geometry of one call. */
-    private record Geometry(int n, int c, int h, int w, int k, int r, int s, int p, int q, int stride, int pad) {
-        static Geometry of(Tensor x, Tensor w, Tensor y, Conv2dSpec spec) {
-            return new Geometry(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3),
-                    y.dim(2), y.dim(3), spec.stride(), spec.padding());
+    /** A run of output pixels: images [img, img + nb), or pixels [e0, e1) of image img when nb == 1. */
+    private record Tile(int img, int nb, int e0, int e1) {
+        int columns(int pq) {
+            return nb == 1 ? e1 - e0 : nb * pq;
         }
 
-        int crs() {
-            return c * r * s;
-        }
-
-        int pq() {
-            return p * q;
-        }
-
-        boolean isPointwise() {
-            return r == 1 && s == 1 && stride == 1 && pad == 0;
-        }
-
-        /** Images per chunk. */
-        int chunk() {
-            int byColumns = Math.max(1, (TARGET_COLUMNS + pq() - 1) / pq());
-            int byMemory = (int) Math.max(1, MAX_COL_ELEMENTS / ((long) crs() * pq()));
-            return Math.min(n, Math.min(byColumns, byMemory));
+        long firstColumn(int pq) {
+            return (long) img * pq + e0;
         }
     }
 
-    static void forward(Tensor x, Tensor w, Tensor y, Conv2dSpec spec) {
-        Geometry g = Geometry.of(x, w, y, spec);
-        int b = g.chunk();
-        for (int n0 = 0; n0 < g.n; n0 += b) {
-            int nb = Math.min(b, g.n - n0);
-            int cols = nb * g.pq();
-            try (Tensor w2 = w.slice(0, g.k, g.crs());
-                 Tensor col = columnsOf(x, n0, nb, g);
-                 Tensor out = nb == 1 ? y.slice((long) n0 * g.k * g.pq(), g.k, cols)
-                                      : CpuWorkspace.scratch(y, g.k, cols)) {
-                gemm(false, w2, false, col, out, 0);
-                if (nb > 1) {
-                    channelsMajorToImages(out, y, n0, nb, g.k, g.pq());
+    /**
+     * Cuts the batch into tiles of about {@code target} pixels, at least one per thread where the
+     * batch allows; images of at least {@code target} pixels are cut into parts when partsAllowed.
+     */
+    private static Tile[] tiles(Geometry g, int target, boolean partsAllowed) {
+        int pq = g.pq();
+        if (partsAllowed && pq >= target) {
+            int parts = Math.max(1, pq / target);
+            Tile[] out = new Tile[g.n() * parts];
+            for (int img = 0; img < g.n(); img++) {
+                for (int t = 0; t < parts; t++) {
+                    int e0 = t == 0 ? 0 : (int) ((long) pq * t / parts) & ~15;
+                    int e1 = t == parts - 1 ? pq : (int) ((long) pq * (t + 1) / parts) & ~15;
+                    out[img * parts + t] = new Tile(img, 1, e0, e1);
                 }
             }
+            return out;
         }
-    }
-
-    static void backwardData(Tensor dy, Tensor w, Tensor dx, Conv2dSpec spec) {
-        Geometry g = Geometry.of(dx, w, dy, spec);
-        int b = g.chunk();
-        for (int n0 = 0; n0 < g.n; n0 += b) {
-            int nb = Math.min(b, g.n - n0);
-            int cols = nb * g.pq();
-            try (Tensor w2 = w.slice(0, g.k, g.crs());
-                 Tensor dyCols = gradientColumns(dy, n0, nb, g)) {
-                if (nb == 1 && g.isPointwise()) {
-                    try (Tensor dxImage = dx.slice((long) n0 * g.c * g.pq(), g.c, cols)) {
-                        gemm(true, w2, false, dyCols, dxImage, 0);
-                    }
-                    continue;
-                }
-                try (Tensor dcol = CpuWorkspace.columns(dx, g.crs(), cols)) {
-                    gemm(true, w2, false, dyCols, dcol, 0);
-                    col2im(dcol, n0, nb, g, dx);
-                }
-            }
+        int threads = CpuParallel.threads();
+        int perTile = Math.min(Math.max(1, target / pq), Math.max(1, (g.n() + threads - 1) / threads));
+        int count = (g.n() + perTile - 1) / perTile;
+        Tile[] out = new Tile[count];
+        for (int t = 0; t < count; t++) {
+            int img0 = (int) ((long) g.n() * t / count);
+            int img1 = (int) ((long) g.n() * (t + 1) / count);
+            out[t] = new Tile(img0, img1 - img0, 0, pq);
         }
-    }
-
-    static void backwardFilter(Tensor x, Tensor dy, Tensor dw, Conv2dSpec spec) {
-        Geometry g = Geometry.of(x, dw, dy, spec);
-        int b = g.chunk();
-        try (Tensor dw2 = dw.slice(0, g.k, g.crs())) {
-            for (int n0 = 0; n0 < g.n; n0 += b) {
-                int nb = Math.min(b, g.n - n0);
-                try (Tensor dyCols = gradientColumns(dy, n0, nb, g);
-                     Tensor col = columnsOf(x, n0, nb, g)) {
-                    gemm(false, dyCols, true, col, dw2, n0 == 0 ? 0 : 1);
-                }
-            }
-        }
-    }
-
-    /** c = op(a) @ op(b) + beta * c on 2-D views. */
-    private static void gemm(boolean transA, Tensor a, boolean transB, Tensor b, Tensor c, double beta) {
-        CpuGemm.matmul(a, transA, b, transB, c, 1, beta);
-    }
-
-    /** The (CRS, nb*PQ) column matrix of images n0..n0+nb: a view of x itself when no copy is needed. */
-    private static Tensor columnsOf(Tensor x, int n0, int nb, Geometry g) {
-        if (nb == 1 && g.isPointwise()) {
-            return x.slice((long) n0 * g.c * g.pq(), g.c, g.pq());
-        }
-        Tensor col = CpuWorkspace.columns(x, g.crs(), nb * g.pq());
-        im2col(x, n0, nb, g, col);
-        return col;
-    }
-
-    /** dy of images n0..n0+nb as (K, nb*PQ): a view for one image, else regrouped in scratch. */
-    private static Tensor gradientColumns(Tensor dy, int n0, int nb, Geometry g) {
-        if (nb == 1) {
-            return dy.slice((long) n0 * g.k * g.pq(), g.k, g.pq());
-        }
-        Tensor out = CpuWorkspace.scratch(dy, g.k, nb * g.pq());
-        imagesToChannelsMajor(dy, n0, nb, g.k, g.pq(), out);
         return out;
     }
 
-    /** col[(c*R + i)*S + j, img*PQ + p*Q + q] = x[n0 + img, c, p*stride - pad + i, q*stride - pad + j]. */
-    private static void im2col(Tensor x, int n0, int nb, Geometry g, Tensor col) {
-        CpuBuf xb = CpuBuf.of(x);
-        CpuBuf cb = CpuBuf.of(col);
-        int cols = nb * g.pq();
-        CpuParallel.forRange(g.crs(), 1, (row0, row1) -> {
-            for (int row = row0; row < row1; row++) {
-                int ch = row / (g.r * g.s);
-                int i = row / g.s % g.r;
-                int j = row % g.s;
-                long dst = (long) row * cols;
-                for (int img = 0; img < nb; img++) {
-                    long plane = ((long) (n0 + img) * g.c + ch) * g.h * g.w;
-                    for (int p = 0; p < g.p; p++) {
-                        int hIn = p * g.stride - g.pad + i;
-                        boolean rowInside = hIn >= 0 && hIn < g.h;
-                        for (int q = 0; q < g.q; q++) {
-                            int wIn = q * g.stride - g.pad + j;
-                            double v = rowInside && wIn >= 0 && wIn < g.w ? xb.get(plane + (long) hIn * g.w + wIn) : 0;
-                            cb.set(dst++, v);
-                        }
-                    }
-                }
+    private static Geometry geometry(Tensor x, Tensor w, Tensor y, Conv2dSpec spec) {
+        return new Geometry(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3),
+                y.dim(2), y.dim(3), spec.stride(), spec.padding());
+    }
+
+    private static SameMasks masks(Geometry g) {
+        return g.isSame() && !g.isPointwise() ? SameMasks.of(g) : null;
+    }
+
+    private static MemorySegment seg(Tensor t) {
+        return CpuBuf.segment(t);
+    }
+
+    static void forward(Tensor x, Tensor w, Tensor y, Conv2dSpec spec) {
+        if (x.dtype() != DType.FLOAT32) {
+            CpuConv2dReference.forward(x, w, y, spec);
+            return;
+        }
+        Geometry g = geometry(x, w, y, spec);
+        MemorySegment wt = CpuWorkspace.floats(Slot.WEIGHTS, (long) g.k() * g.crs());
+        CpuParallel.forRange((g.k() + 15) / 16, 1, (b0, b1) -> CpuLayouts.transposeWeights(g, seg(w), w.offset(),
+                wt, 0, b0 * 16, Math.min(g.k(), b1 * 16)));
+        convolve(g, x, wt, y);
+    }
+
+    /** y = conv(x) for the geometry g, with weights given transposed as wt (CRS, K). */
+    private static void convolve(Geometry g, Tensor x, MemorySegment wt, Tensor y) {
+        SameMasks masks = masks(g);
+        Tile[] tiles = tiles(g, TILE_COLUMNS, true);
+        CpuParallel.forEach(tiles.length, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                forwardTile(g, masks, tiles[t], x, wt, y);
             }
         });
     }
 
-    /** Adjoint of {@link #im2col}: dx (for images n0..n0+nb) = sum of dcol entries that read each pixel. */
-    private static void col2im(Tensor dcol, int n0, int nb, Geometry g, Tensor dx) {
-        CpuBuf cb = CpuBuf.of(dcol);
-        CpuBuf xb = CpuBuf.of(dx);
-        int cols = nb * g.pq();
-        CpuParallel.forRange(g.c, 1, (c0, c1) -> {
-            for (int ch = c0; ch < c1; ch++) {
-                for (int img = 0; img < nb; img++) {
-                    long plane = ((long) (n0 + img) * g.c + ch) * g.h * g.w;
-                    for (long e = 0; e < (long) g.h * g.w; e++) {
-                        xb.set(plane + e, 0);
-                    }
-                    for (int i = 0; i < g.r; i++) {
-                        for (int j = 0; j < g.s; j++) {
-                            long src = ((long) (ch * g.r + i) * g.s + j) * cols + (long) img * g.pq();
-                            for (int p = 0; p < g.p; p++) {
-                                int hIn = p * g.stride - g.pad + i;
-                                if (hIn < 0 || hIn >= g.h) {
-                                    continue;
-                                }
-                                for (int q = 0; q < g.q; q++) {
-                                    int wIn = q * g.stride - g.pad + j;
-                                    if (wIn >= 0 && wIn < g.w) {
-                                        xb.add(plane + (long) hIn * g.w + wIn, cb.get(src + (long) p * g.q + q));
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+    private static void forwardTile(Geometry g, SameMasks masks, Tile tile, Tensor x, MemorySegment wt, Tensor y) {
+        int pq = g.pq();
+        int cols = tile.columns(pq);
+        MemorySegment b;
+        long bOff;
+        int ldb;
+        if (g.isPointwise() && tile.nb() == 1) {
+            b = seg(x);
+            bOff = x.offset() + (long) tile.img() * g.c() * pq + tile.e0();
+            ldb = pq;
+        } else {
+            b = CpuWorkspace.floats(Slot.COLUMNS, (long) g.crs() * cols);
+            bOff = 0;
+            ldb = cols;
+            CpuIm2col.im2col(g, masks, seg(x), x.offset(), 0, g.crs(), tile.firstColumn(pq), cols, b, 0, ldb);
+        }
+        if (tile.nb() == 1) {
+            long cOff = y.offset() + (long) tile.img() * g.k() * pq + tile.e0();
+            sgemm(true, false, g.k(), cols, g.crs(), wt, 0, g.k(), b, bOff, ldb, 0, seg(y), cOff, pq);
+            return;
+        }
+        MemorySegment out = CpuWorkspace.floats(Slot.SCRATCH, (long) g.k() * cols);
+        sgemm(true, false, g.k(), cols, g.crs(), wt, 0, g.k(), b, bOff, ldb, 0, out, 0, cols);
+        CpuIm2col.regroup(seg(y), y.offset(), tile.img(), tile.nb(), g.k(), pq, out, 0, true);
+    }
+
+    /** C = op(A) @ op(B) + beta * C in float32 on raw segments (offsets and leading dimensions in elements). */
+    private static void sgemm(boolean transA, boolean transB, int m, int n, int k, MemorySegment a, long aOff, int lda,
+                              MemorySegment b, long bOff, int ldb, float beta, MemorySegment c, long cOff, int ldc) {
+        CpuSgemm.sgemm(transA, transB, m, n, k, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    static void backwardData(Tensor dy, Tensor w, Tensor dx, Conv2dSpec spec) {
+        if (dx.dtype() != DType.FLOAT32) {
+            CpuConv2dReference.backwardData(dy, w, dx, spec);
+            return;
+        }
+        Geometry g = geometry(dx, w, dy, spec);
+        if (g.stride() == 1 && g.r() == g.s() && g.pad() <= g.r() - 1) {
+            // dx is the stride-1 convolution of dy with the flipped, transposed kernel and padding R-1-pad.
+            Geometry t = new Geometry(g.n(), g.k(), g.p(), g.q(), g.c(), g.r(), g.s(), g.h(), g.w(), 1,
+                    g.r() - 1 - g.pad());
+            MemorySegment wf = CpuWorkspace.floats(Slot.WEIGHTS, (long) g.k() * g.crs());
+            CpuParallel.forRange(g.k(), 16, (k0, k1) ->
+                    CpuLayouts.flippedWeights(g, seg(w), w.offset(), wf, 0, k0, k1));
+            convolve(t, dy, wf, dx);
+            return;
+        }
+        Tile[] tiles = tiles(g, TILE_COLUMNS, false);
+        CpuParallel.forEach(tiles.length, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                backwardDataTile(g, tiles[t], dy, w, dx);
             }
         });
     }
 
-    /** (K, nb*PQ) -> images n0..n0+nb of (N, K, PQ). */
-    private static void channelsMajorToImages(Tensor src, Tensor dst, int n0, int nb, int k, int pq) {
-        CpuBuf s = CpuBuf.of(src);
-        CpuBuf d = CpuBuf.of(dst);
-        CpuParallel.forRange(k, 1, (k0, k1) -> {
-            for (int ch = k0; ch < k1; ch++) {
-                for (int img = 0; img < nb; img++) {
-                    long from = (long) ch * nb * pq + (long) img * pq;
-                    long to = ((long) (n0 + img) * k + ch) * pq;
-                    for (int e = 0; e < pq; e++) {
-                        d.set(to + e, s.get(from + e));
-                    }
-                }
-            }
-        });
+    /** dcol = W^T @ dY for whole images, then col2im into dx. */
+    private static void backwardDataTile(Geometry g, Tile tile, Tensor dy, Tensor w, Tensor dx) {
+        int pq = g.pq();
+        int cols = tile.columns(pq);
+        MemorySegment b = seg(dy);
+        long bOff = dy.offset() + (long) tile.img() * g.k() * pq;
+        if (tile.nb() > 1) {
+            b = CpuWorkspace.floats(Slot.SCRATCH, (long) g.k() * cols);
+            bOff = 0;
+            CpuIm2col.regroup(seg(dy), dy.offset(), tile.img(), tile.nb(), g.k(), pq, b, 0, false);
+        }
+        MemorySegment dcol = CpuWorkspace.floats(Slot.COLUMNS, (long) g.crs() * cols);
+        sgemm(true, false, g.crs(), cols, g.k(), seg(w), w.offset(), g.crs(), b, bOff, cols, 0, dcol, 0, cols);
+        CpuIm2col.col2im(g, dcol, 0, tile.img(), tile.nb(), seg(dx), dx.offset());
     }
 
-    /** Images n0..n0+nb of (N, K, PQ) -> (K, nb*PQ). */
-    private static void imagesToChannelsMajor(Tensor src, int n0, int nb, int k, int pq, Tensor dst) {
-        CpuBuf s = CpuBuf.of(src);
-        CpuBuf d = CpuBuf.of(dst);
-        CpuParallel.forRange(k, 1, (k0, k1) -> {
-            for (int ch = k0; ch < k1; ch++) {
-                for (int img = 0; img < nb; img++) {
-                    long to = (long) ch * nb * pq + (long) img * pq;
-                    long from = ((long) (n0 + img) * k + ch) * pq;
-                    for (int e = 0; e < pq; e++) {
-                        d.set(to + e, s.get(from + e));
-                    }
+    static void backwardFilter(Tensor x, Tensor dy, Tensor dw, Conv2dSpec spec) {
+        if (x.dtype() != DType.FLOAT32) {
+            CpuConv2dReference.backwardFilter(x, dy, dw, spec);
+            return;
+        }
+        Geometry g = geometry(x, dw, dy, spec);
+        int pq = g.pq();
+        long padded = CpuLayouts.paddedImageSize(g);
+        MemorySegment xt = CpuWorkspace.floats(Slot.IMAGES, g.n() * padded);
+        MemorySegment dyt = CpuWorkspace.floats(Slot.GRADIENTS, (long) g.n() * pq * g.k());
+        MemorySegment dwr = CpuWorkspace.floats(Slot.WEIGHTS, (long) g.k() * g.crs());
+        CpuParallel.forEach(g.n(), (i0, i1) -> {
+            for (int img = i0; img < i1; img++) {
+                CpuLayouts.padImage(g, seg(x), x.offset(), img, xt, 0);
+                CpuLayouts.transpose(seg(dy), dy.offset() + (long) img * g.k() * pq, pq, g.k(), pq,
+                        dyt, (long) img * pq * g.k(), g.k());
+            }
+        });
+        int crs = g.crs();
+        int parts = Math.max(1, Math.min(CpuParallel.threads(), crs / 32));
+        long total = (long) g.n() * pq;
+        CpuParallel.forEach(parts, (p0, p1) -> {
+            for (int part = p0; part < p1; part++) {
+                int r0 = part == 0 ? 0 : crs * part / parts & ~15;
+                int r1 = part == parts - 1 ? crs : crs * (part + 1) / parts & ~15;
+                for (long v0 = 0; v0 < total; v0 += FILTER_COLUMNS) {
+                    int cols = (int) Math.min(FILTER_COLUMNS, total - v0);
+                    MemorySegment rows = CpuWorkspace.floats(Slot.COLUMNS, (long) cols * (r1 - r0));
+                    CpuLayouts.im2row(g, xt, 0, v0, cols, r0, r1, rows, 0, r1 - r0);
+                    sgemm(true, false, g.k(), r1 - r0, cols, dyt, v0 * g.k(), g.k(), rows, 0, r1 - r0,
+                            v0 == 0 ? 0 : 1, dwr, r0, crs);
                 }
             }
         });
+        CpuParallel.forRange(g.k(), 16, (k0, k1) ->
+                CpuLayouts.filterFromRows(g, dwr, 0, seg(dw), dw.offset(), k0, k1));
     }
 }

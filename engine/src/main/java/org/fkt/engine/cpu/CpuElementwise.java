@@ -5,7 +5,11 @@ import java.lang.foreign.ValueLayout;
 import org.fkt.engine.tensor.DType;
 import org.fkt.engine.tensor.Tensor;
 
-/** Memory-bound CPU kernels: fill, copy and type conversion, scaled adds, ReLU, full sum. */
+/**
+ * Memory-bound CPU kernels: fill, copy and type conversion, scaled adds, ReLU, full sum. Float32
+ * tensors take the Vector-API loops of {@link CpuFloats}, which compute in double lanes and round
+ * once like the generic path; float64 keeps the generic path, the reference they are tested against.
+ */
 final class CpuElementwise {
     private static final int GRAIN = 1 << 15;
 
@@ -32,6 +36,13 @@ final class CpuElementwise {
             for (long i = 0; i < dst.numel(); i++) {
                 region.setAtIndex(ValueLayout.JAVA_LONG, i, v);
             }
+            return;
+        }
+        if (dst.dtype() == DType.FLOAT32) {
+            float v = (float) value;
+            MemorySegment d = CpuBuf.segment(dst);
+            long o = dst.offset();
+            forEach(dst.numel(), (i0, i1) -> CpuFloats.fill(d, o + i0, i1 - i0, v));
             return;
         }
         CpuBuf b = CpuBuf.of(dst);
@@ -92,6 +103,17 @@ final class CpuElementwise {
 
     /** out = alpha * a + beta * b. */
     static void addScaled(Tensor a, double alpha, Tensor b, double beta, Tensor out) {
+        if (allFloat32(a, b, out)) {
+            MemorySegment as = CpuBuf.segment(a);
+            MemorySegment bs = CpuBuf.segment(b);
+            MemorySegment os = CpuBuf.segment(out);
+            long ao = a.offset();
+            long bo = b.offset();
+            long oo = out.offset();
+            forEach(out.numel(), (i0, i1) ->
+                    CpuFloats.axpby(as, ao + i0, alpha, bs, bo + i0, beta, os, oo + i0, i1 - i0));
+            return;
+        }
         CpuBuf ab = CpuBuf.of(a);
         CpuBuf bb = CpuBuf.of(b);
         CpuBuf ob = CpuBuf.of(out);
@@ -104,6 +126,14 @@ final class CpuElementwise {
 
     /** acc += alpha * x. */
     static void accumulate(Tensor acc, Tensor x, double alpha) {
+        if (allFloat32(acc, x, x)) {
+            MemorySegment as = CpuBuf.segment(acc);
+            MemorySegment xs = CpuBuf.segment(x);
+            long ao = acc.offset();
+            long xo = x.offset();
+            forEach(acc.numel(), (i0, i1) -> CpuFloats.axpy(as, ao + i0, alpha, xs, xo + i0, i1 - i0));
+            return;
+        }
         CpuBuf ab = CpuBuf.of(acc);
         CpuBuf xb = CpuBuf.of(x);
         forEach(acc.numel(), (i0, i1) -> {
@@ -115,6 +145,14 @@ final class CpuElementwise {
 
     /** out = alpha * x (out may be x). */
     static void scale(Tensor x, double alpha, Tensor out) {
+        if (allFloat32(x, out, out)) {
+            MemorySegment xs = CpuBuf.segment(x);
+            MemorySegment os = CpuBuf.segment(out);
+            long xo = x.offset();
+            long oo = out.offset();
+            forEach(out.numel(), (i0, i1) -> CpuFloats.scale(xs, xo + i0, alpha, os, oo + i0, i1 - i0));
+            return;
+        }
         CpuBuf xb = CpuBuf.of(x);
         CpuBuf ob = CpuBuf.of(out);
         forEach(out.numel(), (i0, i1) -> {
@@ -125,6 +163,14 @@ final class CpuElementwise {
     }
 
     static void relu(Tensor x, Tensor y) {
+        if (allFloat32(x, y, y)) {
+            MemorySegment xs = CpuBuf.segment(x);
+            MemorySegment ys = CpuBuf.segment(y);
+            long xo = x.offset();
+            long yo = y.offset();
+            forEach(y.numel(), (i0, i1) -> CpuFloats.relu(xs, xo + i0, ys, yo + i0, i1 - i0));
+            return;
+        }
         CpuBuf xb = CpuBuf.of(x);
         CpuBuf yb = CpuBuf.of(y);
         forEach(y.numel(), (i0, i1) -> {
@@ -136,6 +182,16 @@ final class CpuElementwise {
     }
 
     static void reluBackward(Tensor y, Tensor dy, Tensor dx) {
+        if (allFloat32(y, dy, dx)) {
+            MemorySegment ys = CpuBuf.segment(y);
+            MemorySegment gs = CpuBuf.segment(dy);
+            MemorySegment ds = CpuBuf.segment(dx);
+            long yo = y.offset();
+            long go = dy.offset();
+            long dO = dx.offset();
+            forEach(dx.numel(), (i0, i1) -> CpuFloats.reluBackward(ys, yo + i0, gs, go + i0, ds, dO + i0, i1 - i0));
+            return;
+        }
         CpuBuf yb = CpuBuf.of(y);
         CpuBuf gb = CpuBuf.of(dy);
         CpuBuf db = CpuBuf.of(dx);
@@ -156,6 +212,10 @@ final class CpuElementwise {
             for (int c = c0; c < c1; c++) {
                 long i0 = n * c / chunks;
                 long i1 = n * (c + 1) / chunks;
+                if (x.dtype() == DType.FLOAT32) {
+                    partial[c] = CpuFloats.sum(xb.segment, xb.base + i0, i1 - i0);
+                    continue;
+                }
                 double s = 0;
                 for (long i = i0; i < i1; i++) {
                     s += xb.get(i);
@@ -170,12 +230,21 @@ final class CpuElementwise {
         CpuBuf.of(out).set(0, total);
     }
 
-    /** A parallel loop over [0, n) elements in chunks of at least {@link #GRAIN}. */
+    private static boolean allFloat32(Tensor a, Tensor b, Tensor c) {
+        return a.dtype() == DType.FLOAT32 && b.dtype() == DType.FLOAT32 && c.dtype() == DType.FLOAT32;
+    }
+
+    /**
+     * A parallel loop over [0, n) elements in chunks of at least {@link #GRAIN}; inner bounds are
+     * multiples of 16 elements so that vector loops stay on whole cache lines.
+     */
     private static void forEach(long n, LongRange body) {
         int chunks = (int) Math.min(CpuParallel.threads(), Math.max(1, n / GRAIN));
         CpuParallel.forEach(chunks, (c0, c1) -> {
             for (int c = c0; c < c1; c++) {
-                body.run(n * c / chunks, n * (c + 1) / chunks);
+                long start = c == 0 ? 0 : n * c / chunks & ~15L;
+                long end = c == chunks - 1 ? n : n * (c + 1) / chunks & ~15L;
+                body.run(start, end);
             }
         });
     }

@@ -1,10 +1,12 @@
 package org.fkt.engine.cpu;
 
+import org.fkt.engine.tensor.DType;
 import org.fkt.engine.tensor.Tensor;
 
 /**
  * Dense linear algebra on CPU tensors: matmul with transposes (float32 through {@link CpuSgemm},
- * float64 through {@link CpuDgemm}), the bias add of a linear layer and its gradient.
+ * float64 through {@link CpuDgemm}), the bias add of a linear layer (float32 through
+ * the vector loops of {@link CpuFloats}) and its gradient.
  */
 final class CpuGemm {
     private CpuGemm() {
@@ -40,9 +42,14 @@ final class CpuGemm {
         CpuBuf bb = CpuBuf.of(bias);
         int rows = x.dim(0);
         int f = x.dim(1);
+        boolean f32 = x.dtype() == DType.FLOAT32;
         CpuParallel.forRange(rows, Math.max(1, 4096 / Math.max(1, f)), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 long row = (long) r * f;
+                if (f32) {
+                    CpuFloats.axpy(xb.segment, xb.base + row, 1f, bb.segment, bb.base, f);
+                    continue;
+                }
                 for (int j = 0; j < f; j++) {
                     xb.set(row + j, xb.get(row + j) + bb.get(j));
                 }
@@ -50,7 +57,7 @@ final class CpuGemm {
         });
     }
 
-    /** out[f] = sum over rows of x[n, f]. x: (N, F), out: (F). */
+    /** out[f] = sum over rows of x[n, f], in double. x: (N, F), out: (F). */
     static void sumRows(Tensor x, Tensor out) {
         CpuBuf xb = CpuBuf.of(x);
         CpuBuf ob = CpuBuf.of(out);

@@ -58,7 +58,11 @@ public final class CpuParallel {
         POOL.invoke(new Split(body, 0, tasks, tasks));
     }
 
-    private static boolean inWorker() {
+    /**
+     * Whether the current thread is one of this pool's workers, i.e. runs inside a parallel loop;
+     * nested parallel loops run serially there, so a kernel may pick its single-threaded plan.
+     */
+    public static boolean inWorker() {
         return Thread.currentThread() instanceof java.util.concurrent.ForkJoinWorkerThread w
                 && w.getPool() == POOL;
     }

@@ -76,7 +76,7 @@ public final class CpuSgemm {
         long work = (long) m * n * k;
         if (work < SMALL_WORK) {
             naive(job);
-        } else if (work < PARALLEL_WORK || CpuParallel.threads() == 1 || !shareable(a, b, c)) {
+        } else if (work < PARALLEL_WORK || CpuParallel.threads() == 1 || CpuParallel.inWorker() || !shareable(a, b, c)) {
             blocked(job, 0, m, 0, n);
         } else if (m >= n) {
             int tasks = Math.min(CpuParallel.threads(), ceilDiv(m, MR));

@@ -1,50 +1,49 @@
 package org.fkt.engine.cpu;
 
-import java.util.EnumMap;
-import org.fkt.engine.memory.MemoryScope;
-import org.fkt.engine.tensor.DType;
-import org.fkt.engine.tensor.Device;
-import org.fkt.engine.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 
 /**
- * Per-thread scratch memory for the convolutions (im2col columns and regrouped gradients), kept
- * between calls and grown on demand, so a training step does not allocate and page-fault tens of
- * megabytes per layer. Two independent slots per element type; callers close the views they get.
+ * Per-thread float32 scratch memory for the convolutions (im2col tiles, rearranged operands), kept
+ * between calls and grown on demand, so a training step neither allocates nor page-faults tens of
+ * megabytes per layer. Each thread has one flat buffer per slot, addressed by element offset.
+ *
+ * <p>The buffers come from automatic arenas rather than from tensors: which pool thread runs which
+ * tile is up to work stealing, so a thread may first need its buffer at any step, and the engine's
+ * native-memory accounting (whose flatness across steps is how leaks are caught) should not move
+ * when that happens. A buffer replaced by a larger one is freed by the garbage collector.
  */
 final class CpuWorkspace {
-    private static final int COLUMNS = 0;
-    private static final int SCRATCH = 1;
-    private static final ThreadLocal<EnumMap<DType, Tensor[]>> SLOTS =
-            ThreadLocal.withInitial(() -> new EnumMap<>(DType.class));
+    /** Independent buffers of one thread; a kernel uses each for one purpose at a time. */
+    enum Slot {
+        /** im2col / dcol tiles, used inside parallel tasks. */
+        COLUMNS,
+        /** Channel-major output or gradient tiles, used inside parallel tasks. */
+        SCRATCH,
+        /** Rearranged weights or weight gradient: owned by the calling thread, shared with its tasks. */
+        WEIGHTS,
+        /** Rearranged input images: owned by the calling thread, shared with its tasks. */
+        IMAGES,
+        /** Rearranged output gradients: owned by the calling thread, shared with its tasks. */
+        GRADIENTS
+    }
+
+    private static final ThreadLocal<MemorySegment[]> SLOTS =
+            ThreadLocal.withInitial(() -> new MemorySegment[Slot.values().length]);
 
     private CpuWorkspace() {
     }
 
-    /** A (rows, cols) view of the column slot, typed like {@code like}. */
-    static Tensor columns(Tensor like, int rows, int cols) {
-        return view(like.dtype(), COLUMNS, rows, cols);
-    }
-
-    /** A (rows, cols) view of the scratch slot, typed like {@code like}. */
-    static Tensor scratch(Tensor like, int rows, int cols) {
-        return view(like.dtype(), SCRATCH, rows, cols);
-    }
-
-    private static Tensor view(DType type, int slot, int rows, int cols) {
-        Tensor[] slots = SLOTS.get().computeIfAbsent(type, t -> new Tensor[2]);
-        long need = (long) rows * cols;
-        Tensor buffer = slots[slot];
-        if (buffer == null || buffer.numel() < need) {
-            if (buffer != null) {
-                buffer.close();
-            }
-            long grown = Math.max(need, buffer == null ? 0 : buffer.numel() + buffer.numel() / 2);
-            if (grown > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("conv2d: workspace of " + grown + " elements is too large");
-            }
-            buffer = MemoryScope.unscoped(() -> Tensor.empty(type, Device.CPU, (int) grown));
-            slots[slot] = buffer;
+    /** This thread's buffer for slot, holding at least {@code elements} floats, 64-byte aligned. */
+    static MemorySegment floats(Slot slot, long elements) {
+        MemorySegment[] slots = SLOTS.get();
+        MemorySegment buffer = slots[slot.ordinal()];
+        long bytes = elements * Float.BYTES;
+        if (buffer == null || buffer.byteSize() < bytes) {
+            long grown = Math.max(bytes, buffer == null ? 0 : buffer.byteSize() + buffer.byteSize() / 2);
+            buffer = Arena.ofAuto().allocate(grown, 64);
+            slots[slot.ordinal()] = buffer;
         }
-        return buffer.slice(0, rows, cols);
+        return buffer;
     }
 }

@@ -1,0 +1,274 @@
+package org.fkt.engine.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.util.function.IntUnaryOperator;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+/**
+ * Float32 im2col, its adjoint col2im, and regrouping between image-major (N, K, PQ) and
+ * channel-major (K, b*PQ) layouts, for the tiles of {@link CpuConv2d}. Single-threaded; arrays
+ * are given as (segment, element offset of their first element).
+ *
+ * <p>The column matrix has one row per (c, i, j) = c*R*S + i*S + j and one "virtual column" per
+ * output pixel of the batch, v = img*PQ + p*Q + q. A tile is a range of rows and a range of
+ * virtual columns, which may cover part of one image or several whole images.
+ *
+ * <p>"Same" convolutions (stride 1 and output size equal to input size, like 3x3 with padding 1)
+ * take a flat path: within one image, column row (c, i, j) is input plane c read at the fixed shift
+ * (i - pad)*W + (j - pad), with the lanes that fall into the padding masked to zero. The masks
+ * come from per-(i, j) tables over the plane ({@link SameMasks}), so whole planes move with masked
+ * vector loads and no per-row logic. Other stride-1 geometries copy row runs; stride 2 (ResNet's
+ * downsampling) reads 32 consecutive inputs and keeps the even lanes with one two-vector
+ * selectFrom, and col2im spreads 16 gradients to the even lanes of two vectors the same way;
+ * larger strides go element by element.
+ */
+final class CpuIm2col {
+    private static final int L = CpuFloats.L;
+    /** selectFrom indexes: the even lanes of two vectors; and spreading one vector to even lanes. */
+    private static final float[] EVEN = lanes(k -> 2 * k);
+    private static final float[] SPREAD_LO = lanes(k -> k % 2 == 0 ? k / 2 : L);
+    private static final float[] SPREAD_HI = lanes(k -> k % 2 == 0 ? L / 2 + k / 2 : L);
+
+    private CpuIm2col() {
+    }
+
+    /** A selectFrom index vector as floats: lane k holds index(k). */
+    private static float[] lanes(IntUnaryOperator index) {
+        float[] idx = new float[L];
+        for (int k = 0; k < L; k++) {
+            idx[k] = index.applyAsInt(k);
+        }
+        return idx;
+    }
+
+    /** Convolution geometry of one call: x (N, C, H, W), w (K, C, R, S), y (N, K, P, Q). */
+    record Geometry(int n, int c, int h, int w, int k, int r, int s, int p, int q, int stride, int pad) {
+        int crs() {
+            return c * r * s;
+        }
+
+        int pq() {
+            return p * q;
+        }
+
+        boolean isPointwise() {
+            return r == 1 && s == 1 && stride == 1 && pad == 0;
+        }
+
+        /** Stride 1 and an output plane the size of the input plane: the flat shifted-plane path applies. */
+        boolean isSame() {
+            return stride == 1 && p == h && q == w;
+        }
+    }
+
+    /**
+     * Validity tables of a "same" convolution: {@code gather[ij][e]} is true when output pixel e reads
+     * an input pixel (not padding) at kernel offset (i, j). Rows have {@code L} slack entries (false).
+     */
+    record SameMasks(boolean[][] gather) {
+        static SameMasks of(Geometry g) {
+            boolean[][] gather = new boolean[g.r * g.s][g.pq() + L];
+            for (int i = 0; i < g.r; i++) {
+                for (int j = 0; j < g.s; j++) {
+                    for (int p = 0; p < g.p; p++) {
+                        int hIn = p - g.pad + i;
+                        for (int q = 0; q < g.q; q++) {
+                            int wIn = q - g.pad + j;
+                            gather[i * g.s + j][p * g.q + q] = hIn >= 0 && hIn < g.h && wIn >= 0 && wIn < g.w;
+                        }
+                    }
+                }
+            }
+            return new SameMasks(gather);
+        }
+    }
+
+    /**
+     * col[colOff + (row - r0)*ld + (v - v0)] = x at (row, v) for rows [r0, r1) and virtual columns
+     * [v0, v0 + cols). x: (N, C, H, W) at xOff. masks: the tables of a same convolution, else null.
+     */
+    static void im2col(Geometry g, SameMasks masks, MemorySegment xs, long xOff, int r0, int r1, long v0, int cols,
+                       MemorySegment cs, long colOff, int ld) {
+        int pq = g.pq();
+        if (masks != null) {
+            int img0 = (int) (v0 / pq);
+            int img1 = (int) ((v0 + cols - 1) / pq);
+            for (int row = r0; row < r1; row++) {
+                for (int img = img0; img <= img1; img++) {
+                    int e0 = (int) Math.max(0, v0 - (long) img * pq);
+                    int e1 = (int) Math.min(pq, v0 + cols - (long) img * pq);
+                    long dst = colOff + (long) (row - r0) * ld + ((long) img * pq - v0);
+                    rowSame(g, masks, xs, xOff + (long) img * g.c * g.h * g.w, row, e0, e1, cs, dst);
+                }
+            }
+            return;
+        }
+        for (long v = v0; v < v0 + cols; ) {
+            int img = (int) (v / pq);
+            int e0 = (int) (v % pq);
+            int e1 = (int) Math.min(pq, e0 + (v0 + cols - v));
+            imageGeneral(g, xs, xOff + (long) img * g.c * g.h * g.w, r0, r1, e0, e1, cs, colOff + (v - v0), ld);
+            v += e1 - e0;
+        }
+    }
+
+    /** col[dst + e] for e in [e0, e1): column row (c, i, j) of one image of a same convolution. */
+    private static void rowSame(Geometry g, SameMasks masks, MemorySegment xs, long image, int row, int e0, int e1,
+                                MemorySegment cs, long dst) {
+        int rs = g.r * g.s;
+        int ij = row % rs;
+        boolean[] valid = masks.gather[ij];
+        long src = image + (long) (row / rs) * g.h * g.w + (ij / g.s - g.pad) * g.w + (ij % g.s - g.pad);
+        int e = e0;
+        for (; e + L <= e1; e += L) {
+            VectorMask<Float> m = VectorMask.fromArray(CpuFloats.S, valid, e);
+            FloatVector v = FloatVector.fromMemorySegment(CpuFloats.S, xs, (src + e) << 2, CpuFloats.ORDER, m);
+            v.intoMemorySegment(cs, (dst + e) << 2, CpuFloats.ORDER);
+        }
+        if (e < e1) {
+            VectorMask<Float> tail = CpuFloats.first(e1 - e);
+            VectorMask<Float> m = VectorMask.fromArray(CpuFloats.S, valid, e).and(tail);
+            FloatVector v = FloatVector.fromMemorySegment(CpuFloats.S, xs, (src + e) << 2, CpuFloats.ORDER, m);
+            v.intoMemorySegment(cs, (dst + e) << 2, CpuFloats.ORDER, tail);
+        }
+    }
+
+    private static void imageGeneral(Geometry g, MemorySegment xs, long image, int r0, int r1, int e0, int e1,
+                                     MemorySegment cs, long dst, int ld) {
+        int rs = g.r * g.s;
+        for (int row = r0; row < r1; row++) {
+            int ch = row / rs;
+            int i = row % rs / g.s;
+            int j = row % g.s;
+            long plane = image + (long) ch * g.h * g.w;
+            long out = dst + (long) (row - r0) * ld - e0;
+            for (int e = e0; e < e1; ) {
+                int qa = e % g.q;
+                int qb = Math.min(g.q, qa + (e1 - e));
+                int hIn = e / g.q * g.stride - g.pad + i;
+                long rowOut = out + e - qa;
+                if (hIn < 0 || hIn >= g.h) {
+                    CpuFloats.fill(cs, rowOut + qa, qb - qa, 0f);
+                } else if (g.stride == 1) {
+                    long rowIn = plane + (long) hIn * g.w - g.pad + j;
+                    int lo = Math.clamp(g.pad - j, qa, qb);
+                    int hi = Math.clamp(g.w + g.pad - j, lo, qb);
+                    CpuFloats.fill(cs, rowOut + qa, lo - qa, 0f);
+                    CpuFloats.copy(xs, rowIn + lo, cs, rowOut + lo, hi - lo);
+                    CpuFloats.fill(cs, rowOut + hi, qb - hi, 0f);
+                } else if (g.stride == 2) {
+                    rowStride2(g, xs, plane + (long) hIn * g.w, j, cs, rowOut, qa, qb);
+                } else {
+                    long rowIn = plane + (long) hIn * g.w;
+                    for (int q = qa; q < qb; q++) {
+                        int wIn = q * g.stride - g.pad + j;
+                        float v = wIn >= 0 && wIn < g.w ? xs.getAtIndex(CpuFloats.F, rowIn + wIn) : 0f;
+                        cs.setAtIndex(CpuFloats.F, rowOut + q, v);
+                    }
+                }
+                e += qb - qa;
+            }
+        }
+    }
+
+    /**
+     * out[q] = x row at rowIn read at column 2q - pad + j (0 outside the row), q in [qa, qb): two
+     * masked loads of 16 consecutive inputs and one two-vector select of the even lanes per 16 outputs.
+     */
+    private static void rowStride2(Geometry g, MemorySegment xs, long rowIn, int j, MemorySegment cs, long out,
+                                   int qa, int qb) {
+        FloatVector even = FloatVector.fromArray(CpuFloats.S, EVEN, 0);
+        for (int q = qa; q < qb; q += L) {
+            int w0 = 2 * q - g.pad + j;
+            VectorMask<Float> m0 = CpuFloats.S.indexInRange(w0, g.w);
+            VectorMask<Float> m1 = CpuFloats.S.indexInRange(w0 + L, g.w);
+            FloatVector a = FloatVector.fromMemorySegment(CpuFloats.S, xs, (rowIn + w0) << 2, CpuFloats.ORDER, m0);
+            FloatVector b = FloatVector.fromMemorySegment(CpuFloats.S, xs, (rowIn + w0 + L) << 2, CpuFloats.ORDER, m1);
+            VectorMask<Float> keep = CpuFloats.first(qb - q);
+            even.selectFrom(a, b).intoMemorySegment(cs, (out + q) << 2, CpuFloats.ORDER, keep);
+        }
+    }
+
+    /**
+     * Adjoint of {@link #im2col} for whole images img0 .. img0 + nb: every element of those dx
+     * images becomes the sum of the dcol entries that read it. dcol: (CRS, nb*PQ) at colOff; dx:
+     * (N, C, H, W) at dxOff.
+     */
+    static void col2im(Geometry g, MemorySegment cs, long colOff, int img0, int nb, MemorySegment xs, long dxOff) {
+        int ld = nb * g.pq();
+        for (int img = 0; img < nb; img++) {
+            for (int ch = 0; ch < g.c; ch++) {
+                long plane = dxOff + ((long) (img0 + img) * g.c + ch) * g.h * g.w;
+                CpuFloats.fill(xs, plane, (long) g.h * g.w, 0f);
+                for (int i = 0; i < g.r; i++) {
+                    for (int j = 0; j < g.s; j++) {
+                        long row = colOff + ((long) (ch * g.r + i) * g.s + j) * ld + (long) img * g.pq();
+                        for (int p = 0; p < g.p; p++) {
+                            int hIn = p * g.stride - g.pad + i;
+                            if (hIn >= 0 && hIn < g.h) {
+                                addRow(g, cs, row + (long) p * g.q, xs, plane + (long) hIn * g.w, j);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** dx row at rowIn += the dcol entries of one output row (at src) that read it, kernel column j. */
+    private static void addRow(Geometry g, MemorySegment cs, long src, MemorySegment xs, long rowIn, int j) {
+        int qLo = Math.max(0, Math.ceilDiv(g.pad - j, g.stride));
+        int qHi = Math.min(g.q, Math.floorDiv(g.w - 1 + g.pad - j, g.stride) + 1);
+        if (g.stride == 2) {
+            addRowStride2(g, cs, src, xs, rowIn, j, qLo, qHi);
+            return;
+        }
+        for (int q = qLo; q < qHi; q++) {
+            long at = rowIn + (long) q * g.stride - g.pad + j;
+            xs.setAtIndex(CpuFloats.F, at, xs.getAtIndex(CpuFloats.F, at) + cs.getAtIndex(CpuFloats.F, src + q));
+        }
+    }
+
+    /**
+     * Stride-2 {@link #addRow}: 16 dcol entries are spread to the even lanes of two vectors (odd
+     * lanes 0) and added to 32 consecutive dx entries, masked to the row.
+     */
+    private static void addRowStride2(Geometry g, MemorySegment cs, long src, MemorySegment xs, long rowIn, int j,
+                                      int qLo, int qHi) {
+        FloatVector spreadLo = FloatVector.fromArray(CpuFloats.S, SPREAD_LO, 0);
+        FloatVector spreadHi = FloatVector.fromArray(CpuFloats.S, SPREAD_HI, 0);
+        FloatVector zero = FloatVector.zero(CpuFloats.S);
+        for (int q = qLo; q < qHi; q += L) {
+            FloatVector d = FloatVector.fromMemorySegment(CpuFloats.S, cs, (src + q) << 2, CpuFloats.ORDER,
+                    CpuFloats.first(qHi - q));
+            long at = rowIn + 2L * q - g.pad + j;
+            int w0 = 2 * q - g.pad + j;
+            VectorMask<Float> m0 = CpuFloats.S.indexInRange(w0, g.w);
+            VectorMask<Float> m1 = CpuFloats.S.indexInRange(w0 + L, g.w);
+            FloatVector x0 = FloatVector.fromMemorySegment(CpuFloats.S, xs, at << 2, CpuFloats.ORDER, m0);
+            FloatVector x1 = FloatVector.fromMemorySegment(CpuFloats.S, xs, (at + L) << 2, CpuFloats.ORDER, m1);
+            x0.add(spreadLo.selectFrom(d, zero)).intoMemorySegment(xs, at << 2, CpuFloats.ORDER, m0);
+            x1.add(spreadHi.selectFrom(d, zero)).intoMemorySegment(xs, (at + L) << 2, CpuFloats.ORDER, m1);
+        }
+    }
+
+    /**
+     * Images img0 .. img0 + nb of t (N, K, PQ) at tOff to (toImages) or from the channel-major
+     * block m (K, nb*PQ) at mOff.
+     */
+    static void regroup(MemorySegment ts, long tOff, int img0, int nb, int k, int pq, MemorySegment ms, long mOff,
+                        boolean toImages) {
+        for (int ch = 0; ch < k; ch++) {
+            for (int img = 0; img < nb; img++) {
+                long mi = mOff + ((long) ch * nb + img) * pq;
+                long ti = tOff + ((long) (img0 + img) * k + ch) * pq;
+                if (toImages) {
+                    CpuFloats.copy(ms, mi, ts, ti, pq);
+                } else {
+                    CpuFloats.copy(ts, ti, ms, mi, pq);
+                }
+            }
+        }
+    }
+}
