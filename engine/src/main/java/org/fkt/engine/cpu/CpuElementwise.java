@@ -176,7 +176,7 @@ final class CpuElementwise {
         forEach(y.numel(), (i0, i1) -> {
             for (long i = i0; i < i1; i++) {
                 double v = xb.get(i);
-                yb.set(i, v > 0 ? v : 0);
+                yb.set(i, v > 0 || Double.isNaN(v) ? v : 0);
             }
         });
     }

@@ -104,13 +104,14 @@ final class CpuFloats {
         }
     }
 
-    /** y = x > 0 ? x : 0 (NaN and -0 become +0, like the float64 path). */
+    /** y = x > 0 ? x : 0, NaN stays NaN (as torch.relu, so a diverged loss shows), -0 becomes +0. */
     static void relu(MemorySegment x, long xi, MemorySegment y, long yi, long n) {
         FloatVector zero = FloatVector.zero(S);
         for (long i = 0; i < n; i += L) {
             VectorMask<Float> m = first(n - i);
             FloatVector v = FloatVector.fromMemorySegment(S, x, (xi + i) << 2, ORDER, m);
-            zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoMemorySegment(y, (yi + i) << 2, ORDER, m);
+            VectorMask<Float> keep = v.compare(VectorOperators.GT, 0f).or(v.test(VectorOperators.IS_NAN));
+            zero.blend(v, keep).intoMemorySegment(y, (yi + i) << 2, ORDER, m);
         }
     }
 

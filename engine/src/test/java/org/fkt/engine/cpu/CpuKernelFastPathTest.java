@@ -146,7 +146,7 @@ class CpuKernelFastPathTest {
         Tensor y = Tensor.full(Double.NaN, DType.FLOAT32, Device.CPU, v.length);
         cpu.relu(x, y);
         float[] got = y.toFloatArray();
-        float[] want = {0f, 0f, 0f, 0f, 1e-30f, 0f, Float.POSITIVE_INFINITY, 2f};
+        float[] want = {Float.NaN, 0f, 0f, 0f, 1e-30f, 0f, Float.POSITIVE_INFINITY, 2f};   // NaN propagates, as torch.relu
         for (int i = 0; i < v.length; i++) {
             assertEquals(Float.floatToIntBits(want[i]), Float.floatToIntBits(got[i]), "relu(" + v[i] + ")");
         }
