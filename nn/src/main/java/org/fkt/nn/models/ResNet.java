@@ -67,8 +67,11 @@ public final class ResNet extends Module {
         return config;
     }
 
-    /** Pooled encoder features. x: (N, 3, H, W) -> (N, feature width). */
-    public Tensor features(Tensor x) {
+    /**
+     * The last stage's output before pooling (what Grad-CAM weights).
+     * x: (N, 3, H, W) -> (N, feature width, h, w), h = H/32 with the ImageNet stem, H/8 with the CIFAR stem.
+     */
+    public Tensor featureMap(Tensor x) {
         Tensor h = Ops.relu(bn1.forward(conv1.forward(x)));
         if (maxpool != null) {
             h = maxpool.forward(h);
@@ -76,7 +79,12 @@ public final class ResNet extends Module {
         for (Sequential stage : stages) {
             h = stage.forward(h);
         }
-        return Ops.globalAvgPool(h);
+        return h;
+    }
+
+    /** Pooled encoder features: the global average of {@link #featureMap}. x: (N, 3, H, W) -> (N, feature width). */
+    public Tensor features(Tensor x) {
+        return Ops.globalAvgPool(featureMap(x));
     }
 
     /** Class logits from features: (N, F) -> (N, classes). */
