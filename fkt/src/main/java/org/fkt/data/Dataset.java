@@ -22,4 +22,9 @@ public interface Dataset {
 
     /** Where the samples come from, for logs and the run record (e.g. "cifar10-jpg.zip:train, 50000 images"). */
     String describe();
+
+    /** A name for sample {@code index} in messages and outputs (its source file where known). */
+    default String name(int index) {
+        return "#" + index;
+    }
 }
