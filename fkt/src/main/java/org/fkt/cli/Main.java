@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "fkt", mixinStandardHelpOptions = true, version = "fkt 0.1.0",
         description = "Functional knowledge transfer: SimCLR pretraining + fine-tuning (RT) versus joint training (FT).",
-        subcommands = {DemoCommand.class, DumpCommand.class})
+        subcommands = {PretrainCommand.class, FinetuneCommand.class, JointCommand.class, EvaluateCommand.class,
+            PaperCommand.class, DumpCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(run(args));
@@ -19,6 +20,12 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code. */
     static int run(String[] args) {
         var cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((e, args2) -> {
+            var err = e.getCommandLine().getErr();
+            err.println("fkt " + e.getCommandLine().getCommandName() + ": " + e.getMessage());
+            e.getCommandLine().usage(err);
+            return 2;
+        });
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             command.getErr().println("fkt " + command.getCommandName() + ": " + e.getMessage());
             return 1;

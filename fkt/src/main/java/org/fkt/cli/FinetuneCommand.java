@@ -1,0 +1,50 @@
+package org.fkt.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.fkt.train.Stage;
+import org.fkt.train.TrainSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code fkt finetune}: supervised fine-tuning (cross-entropy, SGD) from a pretrained encoder. */
+@Command(name = "finetune", mixinStandardHelpOptions = true,
+        description = {"Supervised fine-tuning from a pretrained encoder: fresh classifier, cross-entropy, SGD.",
+            "--freeze-encoder trains the classifier alone (the linear-evaluation protocol)."})
+final class FinetuneCommand extends StageCommand {
+    @Option(names = "--from", description = "the pretraining run folder, or a model .safetensors (encoder weights;"
+            + " torchvision names are accepted); without it the encoder starts from random weights")
+    Path from;
+
+    @Option(names = "--freeze-encoder", description = "train only the classifier on frozen encoder features")
+    boolean freezeEncoder;
+
+    @Override
+    Stage stage() {
+        return Stage.FINETUNE;
+    }
+
+    @Override
+    Path initEncoder() {
+        if (from == null) {
+            return null;
+        }
+        Path file = Files.isDirectory(from) ? from.resolve("model.safetensors") : from;
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--from " + from + ": no model weights at " + file
+                    + (Files.isDirectory(from) ? " (has the pretraining finished?)" : ""));
+        }
+        return file;
+    }
+
+    @Override
+    TrainSettings adjust(TrainSettings s) {
+        if (!freezeEncoder) {
+            return s;
+        }
+        return new TrainSettings(s.arch(), s.stem(), s.imageSize(), s.batchSize(), s.epochs(), s.larsLr(),
+                s.larsMomentum(), s.larsWeightDecay(), s.larsEta(), s.sgdLr(), s.sgdMomentum(), s.sgdWeightDecay(),
+                s.schedule(), s.warmupEpochs(), s.temperature(), s.lambda(), s.projHidden(), s.projOut(), s.optimizers(),
+                true, s.augmentation(), s.workers(), s.seed(), s.limitTrain());
+    }
+}
