@@ -114,7 +114,8 @@ final class CamCommand implements Callable<Integer> {
             }
         }
         if (!skipped.isEmpty()) {
-            System.err.println("fkt cam: " + skipped.size() + " of " + images.size() + " images could not be read and were skipped");
+            System.err.println("fkt cam: " + skipped.size() + " of " + images.size()
+                    + " images could not be read and were skipped");
         }
         if (written == 0) {
             throw new IllegalArgumentException(data + ": none of the " + images.size() + " images could be read");
