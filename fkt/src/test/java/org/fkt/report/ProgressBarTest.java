@@ -118,9 +118,19 @@ class ProgressBarTest {
         EpochRow row = EpochRow.builder("joint", 3).loss(5.4321, 4.1234, 1.3087).accuracy(0.452, 0.431)
                 .learningRate("encoder", 0.001).learningRate("classifier", 0.025).timing(35.24, 1420.4).build();
         assertEquals("joint epoch 3/100  loss 5.4321 (contrastive 4.1234, supervised 1.3087)  train 45.20%  test 43.10%"
-                + "  lr encoder 0.001000, classifier 0.02500  35.2 s  1420 img/s", EpochSummary.format(row, 100));
+                + "  lr encoder 0.001, classifier 0.025  35.2 s  1420 img/s", EpochSummary.format(row, 100));
         EpochRow pre = EpochRow.builder("pretrain", 1).loss(null, 6.0, null).timing(1, 2).build();
         assertEquals("pretrain epoch 1  contrastive 6.0000  1.0 s  2 img/s", EpochSummary.format(pre, 0));
+    }
+
+    @Test
+    void significantDigits() {
+        assertEquals("0.001", EpochSummary.significant(0.001));
+        assertEquals("0.025", EpochSummary.significant(0.025));
+        assertEquals("1.5e-05", EpochSummary.significant(1.5e-5));
+        assertEquals("0.1235", EpochSummary.significant(0.123456));
+        assertEquals("1200", EpochSummary.significant(1200));
+        assertEquals("0", EpochSummary.significant(0));
     }
 
     @Test
