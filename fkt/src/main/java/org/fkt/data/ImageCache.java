@@ -2,10 +2,8 @@ package org.fkt.data;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -85,17 +83,12 @@ final class ImageCache {
     private static CachedDataset build(SplitIndex s, DataOptions o, Path file, byte[] fp) {
         Path tmp = null;
         try {
-            Files.createDirectories(file.getParent());
-            tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
+            tmp = AtomicFiles.temp(file);
             try (CacheFile.Writer w = new CacheFile.Writer(tmp, fp, o.imageSize(), s.classes().size())) {
                 List<String> skipped = decode(s, o, (source, image) -> w.add(image, s.items().get(source).label(), source));
                 w.finish(skipped);
             }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.commit(tmp, file);
             CacheFile.Contents c = CacheFile.open(file, fp, s.classes().size());
             if (c == null) {
                 throw new IOException("the new cache does not carry its fingerprint");
@@ -105,13 +98,7 @@ final class ImageCache {
         } catch (IOException e) {
             throw new DataException("cannot write the decode cache " + file + ": " + e, e);
         } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // already renamed, or the failure above is the one to report
-                }
-            }
+            AtomicFiles.discard(tmp);
         }
     }
 
