@@ -29,6 +29,7 @@ final class ImageCache {
     static final int DECODER_VERSION = 1;
     private static final int CHUNK = 512;
     private static final int SHOWN = 5;
+    private static final long PROGRESS_NANOS = 20_000_000_000L;
 
     private ImageCache() {}
 
@@ -127,8 +128,15 @@ final class ImageCache {
             t.setDaemon(true);
             return t;
         });
+        o.log().println("data: " + label(s) + ": decoding " + n + " images with " + threads + " threads");
+        long lastReport = t0;
         try {
             for (int from = 0; from < n; from += CHUNK) {
+                long now = System.nanoTime();
+                if (now - lastReport > PROGRESS_NANOS) {
+                    o.log().printf("data: %s: %d of %d decoded (%.0f s)%n", label(s), from, n, (now - t0) / 1e9);
+                    lastReport = now;
+                }
                 int to = Math.min(n, from + CHUNK);
                 List<Future<Object>> results = new ArrayList<>(to - from);
                 for (int i = from; i < to; i++) {
@@ -173,8 +181,8 @@ final class ImageCache {
                         + s.split() + ") is unreadable (" + total[c] + " of " + total[c] + "), e.g. " + firstFailure[c]);
             }
         }
-        o.log().printf("data: %s: decoded %d images with %d threads in %.1f s%n", label(s), n - skipped.size(),
-                threads, (System.nanoTime() - t0) / 1e9);
+        o.log().printf("data: %s: decoded %d images in %.1f s%n", label(s), n - skipped.size(),
+                (System.nanoTime() - t0) / 1e9);
         reportSkipped(s, o, skipped, n, false);
         return skipped;
     }
