@@ -80,7 +80,9 @@ public final class DataSources {
                     : "a temporary folder") + ": " + e, e);
         }
         try {
-            return open(o.withPath(file).withFormat(DataFormat.IMAGE_FOLDER));
+            DataSplits s = open(o.withPath(file).withFormat(DataFormat.IMAGE_FOLDER));
+            return new DataSplits(s.train(), s.test(), "bundled CIFAR-10 sample " + SAMPLE_NAME + ": "
+                    + s.train().describe() + "; " + s.test().describe(), null);
         } finally {
             if (dir != null) {
                 try {

@@ -38,6 +38,7 @@ class BundledSampleTest {
         assertArrayEquals(test, Datasets.classCounts(s.test()));
         assertEquals(32, s.test().image(499).height());
         assertTrue(s.train().describe().startsWith("cifar10-sample.zip:train, 2000 images"), s.train().describe());
+        assertTrue(s.description().startsWith("bundled CIFAR-10 sample"), s.description());
         assertFalse(log.text().contains("unreadable"), log.text());
     }
 
