@@ -2,10 +2,8 @@ package org.fkt.data;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -64,12 +62,12 @@ public final class DataSources {
                 Files.createDirectories(o.cacheDir());
                 file = o.cacheDir().resolve(SAMPLE_NAME);
                 if (!Files.isRegularFile(file) || !Arrays.equals(Files.readAllBytes(file), zip)) {
-                    Path tmp = Files.createTempFile(o.cacheDir(), SAMPLE_NAME, ".tmp");
-                    Files.write(tmp, zip);
+                    Path tmp = AtomicFiles.temp(file);
                     try {
-                        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                    } catch (AtomicMoveNotSupportedException e) {
-                        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+                        Files.write(tmp, zip);
+                        AtomicFiles.commit(tmp, file);
+                    } finally {
+                        AtomicFiles.discard(tmp);
                     }
                 }
             } else {
@@ -82,7 +80,9 @@ public final class DataSources {
                     : "a temporary folder") + ": " + e, e);
         }
         try {
-            return open(o.withPath(file).withFormat(DataFormat.IMAGE_FOLDER));
+            DataSplits s = open(o.withPath(file).withFormat(DataFormat.IMAGE_FOLDER));
+            return new DataSplits(s.train(), s.test(), "bundled CIFAR-10 sample " + SAMPLE_NAME + ": "
+                    + s.train().describe() + "; " + s.test().describe(), null);
         } finally {
             if (dir != null) {
                 try {

@@ -2,10 +2,8 @@ package org.fkt.data;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -31,6 +29,7 @@ final class ImageCache {
     static final int DECODER_VERSION = 1;
     private static final int CHUNK = 512;
     private static final int SHOWN = 5;
+    private static final long PROGRESS_NANOS = 20_000_000_000L;
 
     private ImageCache() {}
 
@@ -85,17 +84,12 @@ final class ImageCache {
     private static CachedDataset build(SplitIndex s, DataOptions o, Path file, byte[] fp) {
         Path tmp = null;
         try {
-            Files.createDirectories(file.getParent());
-            tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
+            tmp = AtomicFiles.temp(file);
             try (CacheFile.Writer w = new CacheFile.Writer(tmp, fp, o.imageSize(), s.classes().size())) {
                 List<String> skipped = decode(s, o, (source, image) -> w.add(image, s.items().get(source).label(), source));
                 w.finish(skipped);
             }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.commit(tmp, file);
             CacheFile.Contents c = CacheFile.open(file, fp, s.classes().size());
             if (c == null) {
                 throw new IOException("the new cache does not carry its fingerprint");
@@ -105,13 +99,7 @@ final class ImageCache {
         } catch (IOException e) {
             throw new DataException("cannot write the decode cache " + file + ": " + e, e);
         } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // already renamed, or the failure above is the one to report
-                }
-            }
+            AtomicFiles.discard(tmp);
         }
     }
 
@@ -140,8 +128,15 @@ final class ImageCache {
             t.setDaemon(true);
             return t;
         });
+        o.log().println("data: " + label(s) + ": decoding " + n + " images with " + threads + " threads");
+        long lastReport = t0;
         try {
             for (int from = 0; from < n; from += CHUNK) {
+                long now = System.nanoTime();
+                if (now - lastReport > PROGRESS_NANOS) {
+                    o.log().printf("data: %s: %d of %d decoded (%.0f s)%n", label(s), from, n, (now - t0) / 1e9);
+                    lastReport = now;
+                }
                 int to = Math.min(n, from + CHUNK);
                 List<Future<Object>> results = new ArrayList<>(to - from);
                 for (int i = from; i < to; i++) {
@@ -186,8 +181,8 @@ final class ImageCache {
                         + s.split() + ") is unreadable (" + total[c] + " of " + total[c] + "), e.g. " + firstFailure[c]);
             }
         }
-        o.log().printf("data: %s: decoded %d images with %d threads in %.1f s%n", label(s), n - skipped.size(),
-                threads, (System.nanoTime() - t0) / 1e9);
+        o.log().printf("data: %s: decoded %d images in %.1f s%n", label(s), n - skipped.size(),
+                (System.nanoTime() - t0) / 1e9);
         reportSkipped(s, o, skipped, n, false);
         return skipped;
     }

@@ -212,7 +212,7 @@ abstract sealed class SourceTree implements AutoCloseable permits SourceTree.Dir
 
         @Override
         String show(String rel) {
-            return location + "!/" + rel;
+            return rel.isEmpty() ? location.toString() : location + "!/" + rel;
         }
 
         @Override

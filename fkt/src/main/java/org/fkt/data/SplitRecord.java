@@ -2,11 +2,9 @@ package org.fkt.data;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -56,27 +54,15 @@ public final class SplitRecord {
             text.append(e.id()).append(',').append(e.label()).append(',').append(e.test() ? "test" : "train")
                     .append('\n');
         }
-        Path dir = file.toAbsolutePath().getParent();
         Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+            tmp = AtomicFiles.temp(file);
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.commit(tmp, file);
         } catch (IOException e) {
             throw new DataException("cannot write the split file " + file + ": " + e, e);
         } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the rename succeeded or the write already failed with its own message
-                }
-            }
+            AtomicFiles.discard(tmp);
         }
     }
 
