@@ -123,15 +123,14 @@ public final class Color {
         return x < 0f ? 0f : (x > 1f ? 1f : x);
     }
 
-    /** torch.fmod(x, 1) for the non-negative x it is used on. */
+    /** torch.fmod(x, 1) for the non-negative x it is used on ({@code x - floor(x)}; Java's float % is slow). */
     private static float fmod(float x) {
-        return x % 1.0f;
+        return x - (float) Math.floor(x);
     }
 
-    /** Python's / torch's {@code x % 1.0} (result has the sign of the divisor). */
+    /** torch.remainder(x, 1) = {@code x - floor(x)} (the sign of the divisor, as Python's %). */
     private static float floorMod(float x) {
-        float m = x % 1.0f;
-        return m < 0 ? m + 1.0f : m;
+        return x - (float) Math.floor(x);
     }
 
     private static void requireNonNegative(String what, float factor) {

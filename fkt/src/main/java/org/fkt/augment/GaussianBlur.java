@@ -48,15 +48,18 @@ public final class GaussianBlur {
         int r = k / 2;
         int[] colIndex = reflectIndices(w, r);
         int[] rowIndex = reflectIndices(h, r);
-        // horizontal: img -> scratch
-        for (int row = 0; row < 3 * h; row++) {
-            int base = row * w;
+        // horizontal: each row reflect-padded into a row buffer, then out[x] += k[j] * row[x + j] (vectorisable)
+        float[] row = new float[w + 2 * r];
+        for (int line = 0; line < 3 * h; line++) {
+            int base = line * w;
+            for (int p = 0; p < row.length; p++) {
+                row[p] = img[base + colIndex[p]];
+            }
             for (int x = 0; x < w; x++) {
-                float acc = 0;
-                for (int j = 0; j < k; j++) {
-                    acc += kern[j] * img[base + colIndex[x + j]];
-                }
-                scratch[base + x] = acc;
+                scratch[base + x] = 0;
+            }
+            for (int j = 0; j < k; j++) {
+                Lanes.axpy(kern[j], row, j, scratch, base, w);
             }
         }
         // vertical: scratch -> img
@@ -68,11 +71,7 @@ public final class GaussianBlur {
                     img[out + x] = 0;
                 }
                 for (int j = 0; j < k; j++) {
-                    float kj = kern[j];
-                    int in = plane + rowIndex[y + j] * w;
-                    for (int x = 0; x < w; x++) {
-                        img[out + x] += kj * scratch[in + x];
-                    }
+                    Lanes.axpy(kern[j], scratch, plane + rowIndex[y + j] * w, img, out, w);
                 }
             }
         }

@@ -139,11 +139,7 @@ public final class Resample {
                     dst[out + x] = 0;
                 }
                 for (int j = 0; j < n; j++) {
-                    float wj = ty.weights[wb + j];
-                    int in = (c * h + s + j) * w;
-                    for (int x = 0; x < w; x++) {
-                        dst[out + x] += wj * tmp[in + x];
-                    }
+                    Lanes.axpy(ty.weights[wb + j], tmp, (c * h + s + j) * w, dst, out, w);
                 }
             }
         }

@@ -34,9 +34,9 @@ final class Steps {
             int[] hw = Crops.shorterSide(image.height(), image.width(), s);
             int rh = hw[0];
             int rw = hw[1];
-            float[] scratch = ws.scratch(3 * rh * rw + 3 * image.height() * rw);
-            float[] resized = new float[3 * rh * rw];
-            Resample.cropResize(image, new CropBox(0, 0, image.height(), image.width()), rh, rw, resized, scratch);
+            CropBox all = new CropBox(0, 0, image.height(), image.width());
+            float[] resized = new float[3 * rh * rw];   // only for images not already S x S (not the training path)
+            Resample.cropResize(image, all, rh, rw, resized, ws.scratch(Resample.scratchSize(all, rw)));
             CropBox c = Crops.center(rh, rw, s, s);
             for (int ch = 0; ch < 3; ch++) {
                 for (int y = 0; y < s; y++) {

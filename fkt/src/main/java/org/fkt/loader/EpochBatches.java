@@ -122,11 +122,16 @@ public final class EpochBatches implements Iterator<HostBatch>, AutoCloseable {
                 if (built == null) {
                     return;
                 }
+                boolean kept;
                 synchronized (lock) {
-                    if (!closed) {
+                    kept = !closed;
+                    if (kept) {
                         ready.put(b, built);
                     }
                     lock.notifyAll();
+                }
+                if (!kept) {
+                    loader.release(built);
                 }
             }
         } catch (InterruptedException e) {
@@ -146,9 +151,12 @@ public final class EpochBatches implements Iterator<HostBatch>, AutoCloseable {
     public void close() {
         closed = true;
         stopWorkers();
+        List<HostBatch> unused;
         synchronized (lock) {
+            unused = new ArrayList<>(ready.values());
             ready.clear();
         }
+        unused.forEach(loader::release);
     }
 
     private void stopWorkers() {
