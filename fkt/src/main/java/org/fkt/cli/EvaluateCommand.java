@@ -50,8 +50,10 @@ final class EvaluateCommand implements Callable<Integer> {
                 Integer.parseInt(meta.get("proj-out")));
         int size = Integer.parseInt(meta.get("image-size"));
         dataFlags.resolveDevice(System.out);
-        TrainingData data = dataFlags.open(size, 0, null, false, size <= 64 ? Normalization.CIFAR10 : Normalization.IMAGENET,
-                System.out);
+        Normalization norm = meta.containsKey("mean") && meta.containsKey("std")
+                ? new Normalization("checkpoint", numbers(meta.get("mean")), numbers(meta.get("std")))
+                : size <= 64 ? Normalization.CIFAR10 : Normalization.IMAGENET;
+        TrainingData data = dataFlags.open(size, 0, null, false, norm, System.out);
         if (data.classes().size() != config.classes()) {
             throw new IllegalArgumentException(file + " classifies " + config.classes() + " classes, the data has "
                     + data.classes().size() + " " + data.classes());
@@ -78,5 +80,9 @@ final class EvaluateCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static double[] numbers(String csv) {
+        return java.util.Arrays.stream(csv.split(",")).mapToDouble(Double::parseDouble).toArray();
     }
 }

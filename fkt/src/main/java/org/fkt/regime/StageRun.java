@@ -70,7 +70,7 @@ public final class StageRun {
                         outcome.position().epoch(), outcome.position().batch(), dir);
                 return new Result(spec.stage(), dir, true, null);
             }
-            Safetensors.write(dir.resolve(MODEL), model.stateDict(), Checkpoints.modelMetadata(config, settings.imageSize()));
+            Safetensors.write(dir.resolve(MODEL), model.stateDict(), finalMetadata(config, settings, data));
             Metrics test = null;
             if (evaluator != null) {
                 test = evaluator.evaluate(model);
@@ -87,6 +87,21 @@ public final class StageRun {
             }
             return new Result(spec.stage(), dir, false, test);
         }
+    }
+
+    /** The final weights' metadata: what {@code fkt evaluate} and {@code fkt cam} need beside the architecture. */
+    private static Map<String, String> finalMetadata(ResNetConfig config, TrainSettings settings, TrainingData data) {
+        Map<String, String> meta = new LinkedHashMap<>(Checkpoints.modelMetadata(config, settings.imageSize()));
+        meta.put("mean", joined(data.normalization().mean()));
+        meta.put("std", joined(data.normalization().std()));
+        if (data.classes().stream().noneMatch(c -> c.contains(","))) {
+            meta.put("class-names", String.join(",", data.classes()));
+        }
+        return meta;
+    }
+
+    private static String joined(double[] v) {
+        return java.util.Arrays.stream(v).mapToObj(Double::toString).collect(java.util.stream.Collectors.joining(","));
     }
 
     /** Creates the folder and writes config.json, or on resume reads the settings back. */

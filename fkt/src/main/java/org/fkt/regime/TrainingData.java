@@ -35,6 +35,10 @@ public final class TrainingData {
         }
     }
 
+    public Normalization normalization() {
+        return normalization;
+    }
+
     public List<String> classes() {
         return train.classes();
     }
@@ -69,7 +73,9 @@ public final class TrainingData {
             b.contrastive(Augmentations.named(s.augmentation(), s.imageSize(), normalization));
         }
         if (stage.objective().hasSupervised()) {
-            b.supervised(Augmentations.named("supervised", s.imageSize(), normalization));
+            // the paper's script feeds the labelled image resized and centre-cropped only
+            String pipeline = s.augmentation().startsWith("paper-code") ? "eval" : "supervised";
+            b.supervised(Augmentations.named(pipeline, s.imageSize(), normalization));
         }
         return new LoaderSource(b.build());
     }
