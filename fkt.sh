@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The fkt command: builds the project when needed, then runs it. With no arguments it runs the
-# main job (today: the smoke training run of a small conv net on generated data).
+# main job: RT against FT on the bundled CIFAR-10 sample (fkt paper --dataset cifar10-sample --seeds 1).
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/java25.sh
