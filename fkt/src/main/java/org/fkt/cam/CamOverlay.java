@@ -7,7 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.fkt.data.Image;
-import org.fkt.report.AtomicFiles;
+import org.fkt.io.AtomicFiles;
 
 /**
  * Heatmap overlays: a jet-like colour map (dark blue at 0, through cyan, yellow, to dark red at 1)

@@ -1,5 +1,6 @@
 package org.fkt.cli;
 
+import org.fkt.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -7,7 +8,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.fkt.train.Checkpoints;
-import org.fkt.train.Json;
+import org.fkt.io.Json;
 import org.fkt.train.TrainSettings;
 
 /**
@@ -29,7 +30,7 @@ record PaperRecord(String dataset, boolean ablation, int seeds, boolean rt, bool
             m.put("rt", r.rt());
             m.put("ft", r.ft());
             m.put("settings", r.settings().toMap());
-            Checkpoints.writeAtomically(file, Json.write(m));
+            AtomicFiles.writeString(file, Json.write(m));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }

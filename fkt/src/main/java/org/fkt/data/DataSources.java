@@ -1,5 +1,6 @@
 package org.fkt.data;
 
+import org.fkt.io.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

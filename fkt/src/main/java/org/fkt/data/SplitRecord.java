@@ -1,5 +1,6 @@
 package org.fkt.data;
 
+import org.fkt.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,8 +1,7 @@
 package org.fkt.regime;
 
-import java.io.IOException;
+import org.fkt.io.AtomicFiles;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,7 +12,7 @@ import org.fkt.report.Metrics;
 import org.fkt.report.PaperTables;
 import org.fkt.report.Scores;
 import org.fkt.train.Checkpoints;
-import org.fkt.train.Json;
+import org.fkt.io.Json;
 import org.fkt.train.StopSignal;
 import org.fkt.train.TrainSettings;
 
@@ -77,12 +76,8 @@ public final class PaperRun {
         summary.put("data", spec.data().describe());
         summary.put("shortened", spec.note());
         summary.put("seeds", perSeed);
-        try {
-            Checkpoints.writeAtomically(spec.dir().resolve("table.txt"), table);
-            Checkpoints.writeAtomically(spec.dir().resolve("results.json"), Json.write(summary));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the results in " + spec.dir() + ": " + e.getMessage(), e);
-        }
+        AtomicFiles.writeString(spec.dir().resolve("table.txt"), table);
+        AtomicFiles.writeString(spec.dir().resolve("results.json"), Json.write(summary));
         spec.out().println("run folder: " + spec.dir());
         return true;
     }

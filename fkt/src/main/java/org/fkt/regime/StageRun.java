@@ -1,5 +1,6 @@
 package org.fkt.regime;
 
+import org.fkt.io.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -14,7 +15,7 @@ import org.fkt.report.Metrics;
 import org.fkt.report.RunFiles;
 import org.fkt.train.Checkpoints;
 import org.fkt.train.Evaluator;
-import org.fkt.train.Json;
+import org.fkt.io.Json;
 import org.fkt.train.Stage;
 import org.fkt.train.StopSignal;
 import org.fkt.train.TrainSettings;
@@ -135,7 +136,7 @@ public final class StageRun {
             record.put("init_encoder", spec.initEncoder() == null ? null : spec.initEncoder().toString());
             record.put("device", "cpu");
             record.put("shortened", spec.note());
-            Checkpoints.writeAtomically(config, Json.write(record));
+            AtomicFiles.writeString(config, Json.write(record));
             return spec.settings();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the run folder " + spec.dir() + ": " + e.getMessage(), e);

@@ -1,5 +1,6 @@
 package org.fkt.report;
 
+import org.fkt.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

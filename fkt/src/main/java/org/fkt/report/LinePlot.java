@@ -1,5 +1,6 @@
 package org.fkt.report;
 
+import org.fkt.io.AtomicFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

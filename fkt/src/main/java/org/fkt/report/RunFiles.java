@@ -1,5 +1,7 @@
 package org.fkt.report;
 
+import org.fkt.io.AtomicFiles;
+import org.fkt.io.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,12 +1,11 @@
 package org.fkt.train;
 
+import org.fkt.io.AtomicFiles;
+import org.fkt.io.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -66,7 +65,7 @@ public final class Checkpoints {
             var index = new LinkedHashMap<String, Object>(position.toMap());
             index.put("model", modelFile);
             index.put("optimizer", optimizerFile);
-            writeAtomically(dir.resolve(INDEX), Json.write(index));
+            AtomicFiles.writeString(dir.resolve(INDEX), Json.write(index));
             deleteUnreferenced(dir, Set.of(modelFile, optimizerFile));
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint: cannot write in " + dir + ": " + e.getMessage(), e);
@@ -168,17 +167,6 @@ public final class Checkpoints {
             return Json.parseObject(Files.readString(dir.resolve(INDEX)));
         } catch (IOException e) {
             throw new UncheckedIOException("checkpoint: no readable " + INDEX + " in " + dir, e);
-        }
-    }
-
-    /** Writes text to a temporary file beside {@code file}, then renames it over {@code file}. */
-    public static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        try {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

@@ -1,17 +1,22 @@
-package org.fkt.train;
+package org.fkt.io;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
- * The JSON of a run's records (config.json, checkpoint.json): a writer for maps, lists, strings,
- * numbers, booleans and null, pretty-printed with two-space indents, and a parser back into
- * {@link LinkedHashMap}, {@link List}, {@link String}, {@link Double} or {@link Long}, {@link Boolean}
- * and null. Doubles are written with Java's shortest round-trip form, so a value read back is the
- * value written (what a resumed run needs).
+ * The JSON of run records (config.json, checkpoint.json, metrics.json, paper.json): a writer and a parser.
+ * The parser yields {@link java.util.LinkedHashMap}, {@link List}, {@link String}, {@link Double} (numbers
+ * with a fraction or exponent) or {@link Long}, {@link Boolean} and null; doubles are written in Java's
+ * shortest round-trip form, so a value read back is the value written (what a resumed run needs).
+ * Values: {@link Map} with string keys (written in the map's iteration order), {@link Iterable},
+ * arrays ({@code Object[]}, {@code double[]}, {@code float[]}, {@code int[]}, {@code long[]}, nested
+ * ones too), {@link Number}, {@link Boolean}, {@link CharSequence}, enums (their {@code toString}) and
+ * null. Non-finite numbers (NaN, infinities), which JSON cannot hold, are written as null. Output is
+ * indented by two spaces; an array holding only scalars stays on one line (a confusion-matrix row).
  */
 public final class Json {
     private final String text;
@@ -19,13 +24,6 @@ public final class Json {
 
     private Json(String text) {
         this.text = text;
-    }
-
-    /** Writes {@code value} as indented JSON followed by a newline. */
-    public static String write(Object value) {
-        var out = new StringBuilder();
-        write(out, value, 0);
-        return out.append('\n').toString();
     }
 
     /** Parses a JSON document; errors name the character position. */
@@ -50,59 +48,104 @@ public final class Json {
         return (Map<String, Object>) v;
     }
 
-    private static void write(StringBuilder out, Object value, int indent) {
-        switch (value) {
+    /** {@code value} as indented JSON text ending without a newline. */
+    public static String write(Object value) {
+        var out = new StringBuilder();
+        writeValue(out, value, 0);
+        return out.toString();
+    }
+
+    private static void writeValue(StringBuilder out, Object v, int depth) {
+        switch (v) {
             case null -> out.append("null");
-            case String s -> quote(out, s);
+            case Map<?, ?> map -> object(out, map, depth);
+            case CharSequence s -> string(out, s.toString());
             case Boolean b -> out.append(b);
-            case Double d -> out.append(Double.isFinite(d) ? d.toString() : "null");
-            case Float f -> out.append(Float.isFinite(f) ? Double.toString(f) : "null");
-            case Number n -> out.append(n.longValue());
-            case Map<?, ?> m -> {
-                if (m.isEmpty()) {
-                    out.append("{}");
-                    return;
+            case Double d -> number(out, d);
+            case Float f -> number(out, f.doubleValue());
+            case Number n -> out.append(n.longValue() == n.doubleValue() ? Long.toString(n.longValue()) : n.toString());
+            case Enum<?> e -> string(out, e.toString());
+            case Iterable<?> it -> array(out, it.iterator(), depth);
+            case Object[] a -> array(out, Arrays.asList(a).iterator(), depth);
+            case double[] a -> array(out, Arrays.stream(a).boxed().iterator(), depth);
+            case float[] a -> {
+                Double[] boxed = new Double[a.length];
+                for (int i = 0; i < a.length; i++) {
+                    boxed[i] = (double) a[i];
                 }
-                out.append("{\n");
-                int i = 0;
-                for (var e : m.entrySet()) {
-                    pad(out, indent + 1);
-                    quote(out, String.valueOf(e.getKey()));
-                    out.append(": ");
-                    write(out, e.getValue(), indent + 1);
-                    out.append(++i < m.size() ? ",\n" : "\n");
-                }
-                pad(out, indent);
-                out.append('}');
+                array(out, Arrays.asList(boxed).iterator(), depth);
             }
-            case List<?> l -> {
-                boolean flat = l.stream().noneMatch(x -> x instanceof Map || x instanceof List);
-                out.append('[');
-                for (int i = 0; i < l.size(); i++) {
-                    if (!flat) {
-                        out.append('\n');
-                        pad(out, indent + 1);
-                    }
-                    write(out, l.get(i), indent + 1);
-                    if (i + 1 < l.size()) {
-                        out.append(flat ? ", " : ",");
-                    }
-                }
-                if (!flat && !l.isEmpty()) {
-                    out.append('\n');
-                    pad(out, indent);
-                }
-                out.append(']');
-            }
-            default -> quote(out, value.toString());
+            case int[] a -> array(out, Arrays.stream(a).boxed().iterator(), depth);
+            case long[] a -> array(out, Arrays.stream(a).boxed().iterator(), depth);
+            default -> throw new IllegalArgumentException("json: cannot write a " + v.getClass().getName() + " (" + v + ")");
         }
     }
 
-    private static void pad(StringBuilder out, int indent) {
-        out.append("  ".repeat(indent));
+    private static void number(StringBuilder out, double d) {
+        if (!Double.isFinite(d)) {
+            out.append("null");
+        } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+            out.append((long) d).append(".0");
+        } else {
+            out.append(d);
+        }
     }
 
-    private static void quote(StringBuilder out, String s) {
+    private static void object(StringBuilder out, Map<?, ?> map, int depth) {
+        if (map.isEmpty()) {
+            out.append("{}");
+            return;
+        }
+        out.append('{');
+        boolean first = true;
+        for (var e : map.entrySet()) {
+            if (!(e.getKey() instanceof String key)) {
+                throw new IllegalArgumentException("json: object keys must be strings, got " + e.getKey());
+            }
+            out.append(first ? "\n" : ",\n");
+            first = false;
+            indent(out, depth + 1);
+            string(out, key);
+            out.append(": ");
+            writeValue(out, e.getValue(), depth + 1);
+        }
+        out.append('\n');
+        indent(out, depth);
+        out.append('}');
+    }
+
+    private static void array(StringBuilder out, Iterator<?> items, int depth) {
+        List<Object> list = new ArrayList<>();
+        items.forEachRemaining(list::add);
+        if (list.isEmpty()) {
+            out.append("[]");
+            return;
+        }
+        boolean flat = list.stream().allMatch(x -> x == null || x instanceof Number || x instanceof Boolean
+                || x instanceof CharSequence);
+        out.append('[');
+        for (int i = 0; i < list.size(); i++) {
+            if (flat) {
+                out.append(i == 0 ? "" : ", ");
+            } else {
+                out.append(i == 0 ? "\n" : ",\n");
+                indent(out, depth + 1);
+            }
+            writeValue(out, list.get(i), depth + 1);
+        }
+        if (!flat) {
+            out.append('\n');
+            indent(out, depth);
+        }
+        out.append(']');
+    }
+
+    private static void indent(StringBuilder out, int depth) {
+        out.append("  ".repeat(depth));
+    }
+
+    /** {@code s} as a JSON string literal with the required escapes. */
+    static void string(StringBuilder out, String s) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -112,9 +155,11 @@ public final class Json {
                 case '\n' -> out.append("\\n");
                 case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
+                case '\b' -> out.append("\\b");
+                case '\f' -> out.append("\\f");
                 default -> {
                     if (c < 0x20) {
-                        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                        out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);
                     }

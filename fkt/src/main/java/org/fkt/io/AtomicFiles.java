@@ -1,4 +1,4 @@
-package org.fkt.report;
+package org.fkt.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -59,6 +60,43 @@ public final class AtomicFiles {
                 } catch (IOException ignored) {
                     // the temporary is hidden and named as such; nothing else to do
                 }
+            }
+        }
+    }
+
+    // ---- streaming writes (large files written through a channel): temp, then commit or discard
+
+    /** A new empty temporary file in the target's folder (created if needed). */
+    public static Path temp(Path target) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        return Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
+    }
+
+    /**
+     * Renames {@code tmp} over {@code target}, atomically where the file system can, giving it the usual
+     * rw-r--r-- permissions instead of the temporary file's owner-only ones.
+     */
+    public static void commit(Path tmp, Path target) throws IOException {
+        try {
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: keep its defaults
+        }
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Deletes a leftover temporary file, ignoring failures (the caller reports its own error). */
+    public static void discard(Path tmp) {
+        if (tmp != null) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // nothing more to do
             }
         }
     }
