@@ -57,9 +57,25 @@ public record ProviderChoice<T>(String what, T instance, String provider, List<S
         return new NativeLibraryException(what + " is not available; tried " + String.join("; ", attempts));
     }
 
-    private static String oneLine(Throwable e) {
-        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": "
-                + e.getMessage();
-        return m.replace('\n', ' ');
+    /**
+     * One line for a failure. JCuda's link errors carry whole nested stack traces; they shrink to their first
+     * sentence plus the shared objects the dynamic loader could not open.
+     */
+    static String oneLine(Throwable e) {
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        int nested = m.indexOf("---(start of nested stack traces)---");
+        String head = (nested >= 0 ? m.substring(0, nested) : m).replaceAll("\\s+", " ").strip();
+        int arch = head.indexOf(" Operating system name:");
+        if (arch >= 0) {
+            head = head.substring(0, arch);
+        }
+        var missing = new java.util.LinkedHashSet<String>();
+        var matcher = java.util.regex.Pattern.compile("([\\w.+-]+\\.so[\\w.]*): cannot open shared object file")
+                .matcher(m);
+        while (matcher.find()) {
+            missing.add(matcher.group(1));
+        }
+        String text = e.getClass().getSimpleName() + (head.isEmpty() ? "" : ": " + head);
+        return missing.isEmpty() ? text : text + " (cannot open " + String.join(", ", missing) + ")";
     }
 }

@@ -19,6 +19,8 @@ import org.fkt.engine.natives.NativeLibraryException;
 public final class Jcudnn implements Dnn {
 
     private static final int MAX_ALGOS = 16;
+    /** The last JCudnn release (links libcudnn.so.8). */
+    static final String JCUDNN_VERSION = "11.7.0";
 
     private final cudnnHandle handle = new cudnnHandle();
     private final String version;
@@ -33,6 +35,13 @@ public final class Jcudnn implements Dnn {
 
     /** Creates a handle; throws UnsatisfiedLinkError when JCudnn's natives or libcudnn.so.8 do not load. */
     public Jcudnn() {
+        String onPath = jcuda.JCudaVersion.get();
+        if (!onPath.equals(JCUDNN_VERSION)) {
+            // LibUtilsCuda names the JNI library after the JCuda version on the class path, so JCudnn 11.7.0
+            // looks for libJCudnn-<that version>, which only JCudnn's own release ships.
+            throw new NativeLibraryException("JCudnn " + JCUDNN_VERSION + " cannot load next to JCuda " + onPath
+                    + " (it would look for libJCudnn-" + onPath + ", which no JCudnn release ships)");
+        }
         JCudnn.setExceptionsEnabled(false);
         version = CudnnFfm.decodeVersion(JCudnn.cudnnGetVersion());
         check(JCudnn.cudnnCreate(handle), "cudnnCreate");
