@@ -1,5 +1,5 @@
 /**
  * The GPU environment report: driver, device, cuBLAS/cuDNN versions and provider, kernel fatbin,
- * then the GPU-versus-CPU parity suite. (Filled by the GPU backend issue.)
+ * then the GPU-versus-CPU parity suite (the tests tagged "gpu", run through the JUnit Platform Launcher).
  */
 package org.fkt.nativecheck;
