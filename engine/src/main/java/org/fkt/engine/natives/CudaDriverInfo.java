@@ -64,8 +64,8 @@ public record CudaDriverInfo(boolean available, String reason, Path library, int
             lookup = file != null ? SymbolLookup.libraryLookup(file, Arena.global())
                     : SymbolLookup.libraryLookup("libcuda.so.1", Arena.global());
         } catch (IllegalArgumentException e) {
-            String where = file != null ? "cannot load " + file + ": " + e.getMessage() : found.notFoundMessage()
-                    + " nor by the dynamic loader's default search";
+            String where = file != null ? "cannot load " + file + ": " + e.getMessage()
+                    : "the dynamic loader cannot open libcuda.so.1, and " + found.notFoundMessage();
             return missing("no NVIDIA driver (" + where + ")", file);
         }
         try {

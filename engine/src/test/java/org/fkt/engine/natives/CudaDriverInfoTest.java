@@ -39,7 +39,8 @@ class CudaDriverInfoTest {
         Assumptions.assumeFalse(driverLoadsBySoname(), "libcuda.so.1 is installed on this machine");
         var info = CudaDriverInfo.probe(fake(Map.of()));
         assertFalse(info.available());
-        assertTrue(info.reason().startsWith("no NVIDIA driver (CUDA driver (libcuda.so.1) not found in"),
+        assertTrue(info.reason().startsWith("no NVIDIA driver (the dynamic loader cannot open libcuda.so.1, and "
+                + "CUDA driver (libcuda.so.1) not found in"),
                 info.reason());
         assertTrue(info.devices().isEmpty());
         var real = CudaDriverInfo.probe();
