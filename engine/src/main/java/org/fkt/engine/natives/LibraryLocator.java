@@ -72,11 +72,21 @@ public final class LibraryLocator {
         /** The real machine: "/", System.getenv, System.getProperty, `ldconfig -p`, and python3's site list. */
         public static Environment system() {
             return new Environment(Path.of("/"), System::getenv, System::getProperty,
-                    () -> run(2, "ldconfig", "-p"), LibraryLocator::pythonSitePackages);
+                    () -> run(2, ldconfig(), "-p"), LibraryLocator::pythonSitePackages);
         }
     }
 
     private final Environment env;
+
+    /** ldconfig lives in /sbin, which is not on every PATH (env -i, cron, containers). */
+    static String ldconfig() {
+        for (String p : List.of("/sbin/ldconfig", "/usr/sbin/ldconfig")) {
+            if (Files.isExecutable(Path.of(p))) {
+                return p;
+            }
+        }
+        return "ldconfig";
+    }
 
     public LibraryLocator(Environment env) {
         this.env = env;
