@@ -35,6 +35,19 @@ class NativeCheckTest {
     }
 
     @Test
+    void theEngineTestJarsGpuTestsAreFound() {
+        var bytes = new ByteArrayOutputStream();
+        var result = ParitySuite.run(".*BindingsGpuTest", new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String table = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(result.found() >= 2, table);
+        assertTrue(table.contains("BindingsGpuTest.sgemmMatchesFloat64ForEveryTransposeAndBothMathModes()"), table);
+        if (!CudaDriverInfo.probe().available()) {
+            assertEquals(result.found(), result.skipped(), table);
+            assertTrue(table.contains("no GPU: "), table);
+        }
+    }
+
+    @Test
     void helpAndBadArguments() {
         var help = run("--help");
         assertEquals(NativeCheck.OK, help.code());
