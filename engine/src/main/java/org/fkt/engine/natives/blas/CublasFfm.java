@@ -91,13 +91,8 @@ public final class CublasFfm implements Blas {
                                    int lda, long b, int ldb, float betaValue, long c, int ldc) {
         alpha.set(JAVA_FLOAT, 0, alphaValue);
         beta.set(JAVA_FLOAT, 0, betaValue);
-        int status;
-        try {
-            status = (int) sgemm.invokeExact(handle, transA ? CUBLAS_OP_T : CUBLAS_OP_N,
-                    transB ? CUBLAS_OP_T : CUBLAS_OP_N, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        } catch (Throwable t) {
-            throw new NativeLibraryException("cublasSgemm_v2 failed: " + t, t);
-        }
+        int status = invokeSgemm(sgemm, handle, transA ? CUBLAS_OP_T : CUBLAS_OP_N,
+                transB ? CUBLAS_OP_T : CUBLAS_OP_N, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         if (status != 0) {
             throw new NativeLibraryException("cublasSgemm_v2(m=" + m + ", n=" + n + ", k=" + k + ", lda=" + lda
                     + ", ldb=" + ldb + ", ldc=" + ldc + ", transA=" + transA + ", transB=" + transB + ") returned "
@@ -111,6 +106,16 @@ public final class CublasFfm implements Blas {
             closed = true;
             NativeLibrary.callInt(destroy, "cublasDestroy_v2", handle);
             arena.close();
+        }
+    }
+
+    /** The exact-typed call of cublasSgemm_v2 (a separate method so tests can check its type against the descriptor). */
+    static int invokeSgemm(MethodHandle h, MemorySegment handle, int opA, int opB, int m, int n, int k,
+                           MemorySegment alpha, long a, int lda, long b, int ldb, MemorySegment beta, long c, int ldc) {
+        try {
+            return (int) h.invokeExact(handle, opA, opB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        } catch (Throwable t) {
+            throw new NativeLibraryException("cublasSgemm_v2 failed: " + t, t);
         }
     }
 

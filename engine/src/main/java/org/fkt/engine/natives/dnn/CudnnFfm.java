@@ -8,7 +8,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -32,8 +34,15 @@ public final class CudnnFfm implements Dnn {
     static final int CUDNN_CROSS_CORRELATION = 1;
     static final int CUDNN_DEFAULT_MATH = 0;
     static final int CUDNN_FMA_MATH = 3;
-    /** cudnnConvolution*AlgoPerf_t: algo, status, time, (pad), memory, determinism, mathType, reserved[3]. */
-    static final long PERF_BYTES = 48;
+    /** cudnnConvolution{Fwd,BwdData,BwdFilter}AlgoPerf_t (cudnn_cnn.h), with C's alignment padding. */
+    static final StructLayout PERF = MemoryLayout.structLayout(JAVA_INT.withName("algo"), JAVA_INT.withName("status"),
+            JAVA_FLOAT.withName("time"), MemoryLayout.paddingLayout(4), JAVA_LONG.withName("memory"),
+            JAVA_INT.withName("determinism"), JAVA_INT.withName("mathType"),
+            MemoryLayout.sequenceLayout(3, JAVA_INT).withName("reserved"), MemoryLayout.paddingLayout(4));
+    static final long PERF_BYTES = PERF.byteSize();
+    private static final long PERF_STATUS = offset("status");
+    private static final long PERF_MEMORY = offset("memory");
+    private static final long PERF_MATH = offset("mathType");
     private static final int MAX_ALGOS = 16;
     /** The sub-libraries the shim dlopens, in dependency order (cuDNN 9 API overview). */
     public static final List<String> SUB_LIBRARIES = List.of("libcudnn_graph.so.9", "libcudnn_engines_precompiled.so.9",
@@ -189,23 +198,30 @@ public final class CudnnFfm implements Dnn {
     private Choice choose(String pass, ConvShape s, MemorySegment convDesc, MemorySegment a, MemorySegment b,
                           MemorySegment c, MemorySegment d) {
         String query = find ? "cudnnFind" + pass + "Algorithm" : "cudnnGet" + pass + "Algorithm_v7";
-        MemorySegment count = arena.allocate(JAVA_INT);
-        MemorySegment perf = arena.allocate(PERF_BYTES * MAX_ALGOS, 8);
+        try (Arena temp = Arena.ofConfined()) {
+            return choose(temp, query, pass, s, convDesc, a, b, c, d);
+        }
+    }
+
+    private Choice choose(Arena temp, String query, String pass, ConvShape s, MemorySegment convDesc, MemorySegment a,
+                          MemorySegment b, MemorySegment c, MemorySegment d) {
+        MemorySegment count = temp.allocate(JAVA_INT);
+        MemorySegment perf = temp.allocate(MemoryLayout.sequenceLayout(MAX_ALGOS, PERF));
         check(query, handle, a, b, c, d, MAX_ALGOS, count, perf);
         var rejected = new StringBuilder();
         for (int i = 0; i < count.get(JAVA_INT, 0); i++) {
             long base = i * PERF_BYTES;
             int algo = perf.get(JAVA_INT, base);
-            int status = perf.get(JAVA_INT, base + 4);
-            long memory = perf.get(JAVA_LONG, base + 16);
-            int mathType = perf.get(JAVA_INT, base + 28);
+            int status = perf.get(JAVA_INT, base + PERF_STATUS);
+            long memory = perf.get(JAVA_LONG, base + PERF_MEMORY);
+            int mathType = perf.get(JAVA_INT, base + PERF_MATH);
             if (status != 0 || memory > workspaceLimit || (!s.tf32() && mathType != CUDNN_FMA_MATH)) {
                 rejected.append(" algo ").append(algo).append("(status ").append(status).append(", ")
                         .append(memory).append(" B, math ").append(mathType).append(')');
                 continue;
             }
             check("cudnnSetConvolutionMathType", convDesc, mathType);
-            MemorySegment size = arena.allocate(JAVA_LONG);
+            MemorySegment size = temp.allocate(JAVA_LONG);
             check("cudnnGet" + pass + "WorkspaceSize", handle, a, b, c, d, algo, size);
             return new Choice(algo, mathType, size.get(JAVA_LONG, 0));
         }
@@ -222,22 +238,30 @@ public final class CudnnFfm implements Dnn {
 
     private void run(String name, MemorySegment aDesc, long a, MemorySegment bDesc, long b, MemorySegment conv,
                      int algo, long ws, long wsBytes, MemorySegment outDesc, long out) {
-        int status;
-        try {
-            status = (int) fn.get(name).invokeExact(handle, one, aDesc, a, bDesc, b, conv, algo, ws, wsBytes, zero,
-                    outDesc, out);
-        } catch (Throwable t) {
-            throw new NativeLibraryException(name + " failed: " + t, t);
-        }
+        int status = invokeConvolution(fn.get(name), name, handle, one, aDesc, a, bDesc, b, conv, algo, ws, wsBytes,
+                zero, outDesc, out);
         if (status != 0) {
             throw new NativeLibraryException(name + " (algo " + algo + ") returned " + statusName(status));
         }
     }
 
+    /** The exact-typed call shared by the three passes (separate so tests can check it against the descriptors). */
+    static int invokeConvolution(MethodHandle h, String name, MemorySegment handle, MemorySegment alpha,
+                                 MemorySegment aDesc, long a, MemorySegment bDesc, long b, MemorySegment conv, int algo,
+                                 long ws, long wsBytes, MemorySegment beta, MemorySegment outDesc, long out) {
+        try {
+            return (int) h.invokeExact(handle, alpha, aDesc, a, bDesc, b, conv, algo, ws, wsBytes, beta, outDesc, out);
+        } catch (Throwable t) {
+            throw new NativeLibraryException(name + " failed: " + t, t);
+        }
+    }
+
     private MemorySegment create(String name) {
-        MemorySegment out = arena.allocate(ADDRESS);
-        check(name, out);
-        return out.get(ADDRESS, 0);
+        try (Arena temp = Arena.ofConfined()) {
+            MemorySegment out = temp.allocate(ADDRESS);
+            check(name, out);
+            return out.get(ADDRESS, 0);
+        }
     }
 
     private void check(String name, Object... args) {
@@ -262,6 +286,10 @@ public final class CudnnFfm implements Dnn {
         } catch (Throwable t) {
             return "cudnnStatus " + status;
         }
+    }
+
+    static long offset(String field) {
+        return PERF.byteOffset(MemoryLayout.PathElement.groupElement(field));
     }
 
     private static Map<String, FunctionDescriptor> signatures() {
