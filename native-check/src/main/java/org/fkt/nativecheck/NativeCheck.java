@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
 import org.fkt.engine.natives.CudaDriverInfo;
+import org.fkt.engine.natives.FatbinProbe;
 import org.fkt.engine.natives.NativeLibraries;
 
 /**
@@ -61,7 +62,10 @@ public final class NativeCheck {
             out.println("driver:   " + driver.library()
                     + (driver.driverVersion() > 0 ? " (CUDA " + driver.driverVersionString() + ")" : ""));
         }
-        out.println("fatbin:   " + fatbin());
+        byte[] image = fatbinImage();
+        out.println("fatbin:   " + (image == null ? "absent (" + FATBIN
+                + " not on the class path: the engine was built without nvcc)"
+                : "present (" + FATBIN + ", " + image.length + " bytes)"));
         if (!driver.available()) {
             out.println("no GPU: " + driver.reason());
             out.println("native-check needs an NVIDIA GPU and its driver; the CPU backend is unaffected (exit "
@@ -70,6 +74,9 @@ public final class NativeCheck {
         }
         for (var d : driver.devices()) {
             out.println("device:   " + d);
+        }
+        if (image != null) {
+            out.println("kernels:  " + FatbinProbe.load(driver, image));
         }
         for (String line : NativeLibraries.report().split("\n")) {
             out.println(line);
@@ -81,15 +88,12 @@ public final class NativeCheck {
         return result.failed() > 0 || result.found() == 0 ? FAILED : OK;
     }
 
-    /** "present (N bytes)" or "absent: the engine was built without nvcc". */
-    static String fatbin() {
+    /** The packaged kernel fatbin, or null when the engine jar has none. */
+    static byte[] fatbinImage() {
         try (InputStream in = NativeCheck.class.getClassLoader().getResourceAsStream(FATBIN)) {
-            if (in == null) {
-                return "absent (" + FATBIN + " not on the class path: the engine was built without nvcc)";
-            }
-            return "present (" + FATBIN + ", " + in.readAllBytes().length + " bytes)";
+            return in == null ? null : in.readAllBytes();
         } catch (IOException e) {
-            return "unreadable (" + FATBIN + "): " + e.getMessage();
+            return null;
         }
     }
 

@@ -43,6 +43,7 @@ class CudaDriverInfoTest {
                 + "CUDA driver (libcuda.so.1) not found in"),
                 info.reason());
         assertTrue(info.devices().isEmpty());
+        assertTrue(FatbinProbe.load(info, new byte[] {1, 2, 3}).startsWith("not loaded: no NVIDIA driver"));
         var real = CudaDriverInfo.probe();
         assertFalse(real.available());
         assertTrue(real.reason().contains("libcuda.so.1"), real.reason());
