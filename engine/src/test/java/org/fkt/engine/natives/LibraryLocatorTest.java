@@ -47,6 +47,14 @@ class LibraryLocatorTest {
     }
 
     @Test
+    void findsCuda13WheelsInTheSharedCu13Folder() throws IOException {
+        Path cu12 = touch("usr/lib/python3.12/site-packages/nvidia/cublas/lib/libcublas.so.12");
+        Path cu13 = touch("usr/lib/python3.12/site-packages/nvidia/cu13/lib/libcublas.so.13");
+        var r = locator().locate(LibrarySpec.CUBLAS);
+        assertEquals(List.of(cu13, cu12), r.candidates().stream().map(LibraryLocator.Candidate::file).toList());
+    }
+
+    @Test
     void findsUserAndVirtualenvSitePackages() throws IOException {
         Path home = root.resolve("home/u");
         env.put("HOME", home.toString());
