@@ -19,6 +19,10 @@ if [ -z "$nvcc" ] || [ ! -x "$nvcc" ]; then
     echo "build-fatbin: no nvcc (looked at \$2, \$CUDA_HOME/bin, /usr/local/cuda/bin, PATH); kernels not built" >&2
     exit 0
 fi
+if [ -s "$out" ] && [ -z "$(find "$here" \( -name '*.cu' -o -name '*.cuh' -o -name '*.sh' \) -newer "$out")" ]; then
+    echo "build-fatbin: $out is up to date"
+    exit 0
+fi
 mkdir -p "$(dirname "$out")"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -1,0 +1,95 @@
+package org.fkt.engine.cuda;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import org.fkt.engine.backend.LarsHyper;
+import org.fkt.engine.backend.SgdHyper;
+import org.fkt.engine.tensor.Tensor;
+
+/**
+ * Launchers of optimizers.cu (twin of CpuOptimizers): a whole model's SGD step is one kernel launch,
+ * a LARS step a memset and two launches (per-tensor norms, then the update), whatever the number of
+ * tensors. Each step uploads the table of tensor addresses and block chunks (a few kilobytes).
+ */
+final class CudaOptimizers {
+    static final List<String> KERNELS = List.of("fkt_sgd", "fkt_lars_norms", "fkt_lars_update");
+
+    private CudaOptimizers() {
+    }
+
+    static void sgd(CudaDriver d, List<Tensor> params, List<Tensor> grads, List<Tensor> buffers, SgdHyper h,
+                    boolean firstStep) {
+        boolean momentum = h.momentum() != 0;
+        long[] table = table(params, grads, momentum ? buffers : null, null, null);
+        int tensors = params.size();
+        int blocks = blocks(table, tensors);
+        if (blocks == 0) {
+            return;
+        }
+        try (var dev = upload(d, table)) {
+            d.launch("fkt_sgd", blocks, new CudaArgs().ptr(dev.address()).i32(tensors).i32(blocks)
+                    .i32(CudaLaunch.OPTIMIZER_CHUNK).f32((float) h.lr()).f32((float) h.momentum())
+                    .f32((float) (1 - h.dampening())).f32((float) h.weightDecay()).i32(h.nesterov() ? 1 : 0)
+                    .i32(firstStep ? 1 : 0));
+        }
+    }
+
+    static void lars(CudaDriver d, List<Tensor> params, List<Tensor> grads, List<Tensor> buffers, boolean[] decay,
+                     boolean[] adapt, LarsHyper h) {
+        long[] table = table(params, grads, buffers, decay, adapt);
+        int tensors = params.size();
+        int blocks = blocks(table, tensors);
+        if (blocks == 0) {
+            return;
+        }
+        try (var dev = upload(d, table);
+             var norms = new CudaBuf.Scratch(d, 2L * tensors * Double.BYTES)) {
+            d.memset32(norms.pointer(), 0, 4L * tensors);
+            d.launch("fkt_lars_norms", blocks, new CudaArgs().ptr(dev.address()).i32(tensors).i32(blocks)
+                    .i32(CudaLaunch.OPTIMIZER_CHUNK).f32((float) h.weightDecay()).ptr(norms.address()));
+            d.launch("fkt_lars_update", blocks, new CudaArgs().ptr(dev.address()).i32(tensors).i32(blocks)
+                    .i32(CudaLaunch.OPTIMIZER_CHUNK).ptr(norms.address()).f64(h.lr()).f32((float) h.momentum())
+                    .f32((float) h.weightDecay()).f64(h.eta()).i32(h.nesterov() ? 1 : 0));
+        }
+    }
+
+    /**
+     * The table optimizers.cu reads (layout in its header): addresses, counts, block chunks, flags.
+     * buffers, decay, adapt may be null (no momentum; no flags).
+     */
+    static long[] table(List<Tensor> params, List<Tensor> grads, List<Tensor> buffers, boolean[] decay,
+                        boolean[] adapt) {
+        int t = params.size();
+        long[] counts = new long[t];
+        for (int i = 0; i < t; i++) {
+            CudaBuf.requireFloat32("optimizer step", params.get(i), grads.get(i),
+                    buffers == null ? null : buffers.get(i));
+            counts[i] = params.get(i).numel();
+        }
+        long[][] chunks = CudaLaunch.chunkTable(counts, CudaLaunch.OPTIMIZER_CHUNK);
+        int b = chunks[0].length;
+        long[] table = new long[6 * t + 2 * b];
+        for (int i = 0; i < t; i++) {
+            table[i] = CudaBuf.address(params.get(i));
+            table[t + i] = CudaBuf.address(grads.get(i));
+            table[2 * t + i] = buffers == null ? 0 : CudaBuf.address(buffers.get(i));
+            table[3 * t + i] = counts[i];
+            table[4 * t + 2 * b + i] = decay != null && decay[i] ? 1 : 0;
+            table[5 * t + 2 * b + i] = adapt != null && adapt[i] ? 1 : 0;
+        }
+        System.arraycopy(chunks[0], 0, table, 4 * t, b);
+        System.arraycopy(chunks[1], 0, table, 4 * t + b, b);
+        return table;
+    }
+
+    /** Number of blocks of a table built for {@code tensors} tensors. */
+    static int blocks(long[] table, int tensors) {
+        return (table.length - 6 * tensors) / 2;
+    }
+
+    private static CudaBuf.Scratch upload(CudaDriver d, long[] table) {
+        var dev = new CudaBuf.Scratch(d, (long) table.length * Long.BYTES);
+        d.staging().toDevice(MemorySegment.ofArray(table), dev.pointer(), (long) table.length * Long.BYTES);
+        return dev;
+    }
+}
