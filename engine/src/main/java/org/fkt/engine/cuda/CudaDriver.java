@@ -1,7 +1,6 @@
 package org.fkt.engine.cuda;
 
 import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
-import static jcuda.driver.JCudaDriver.cuDeviceComputeCapability;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
 import static jcuda.driver.JCudaDriver.cuDeviceGetCount;
@@ -92,11 +91,12 @@ final class CudaDriver {
         check(cuDeviceGetAttribute(v, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev),
                 "cuDeviceGetAttribute");
         this.multiprocessors = v[0];
-        int[] major = new int[1];
-        int[] minor = new int[1];
-        check(cuDeviceComputeCapability(major, minor, dev), "cuDeviceComputeCapability");
-        this.computeMajor = major[0];
-        this.computeMinor = minor[0];
+        check(cuDeviceGetAttribute(v, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev),
+                "cuDeviceGetAttribute");
+        this.computeMajor = v[0];
+        check(cuDeviceGetAttribute(v, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev),
+                "cuDeviceGetAttribute");
+        this.computeMinor = v[0];
         long[] total = new long[1];
         check(cuDeviceTotalMem(total, dev), "cuDeviceTotalMem");
         this.totalMemory = total[0];

@@ -52,6 +52,19 @@ class CudaAvailabilityTest {
     }
 
     @Test
+    void kernelBuildWithoutNvccSucceedsAndWritesNothing(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path script = Path.of("src/main/cuda/build-fatbin.sh");
+        Assumptions.assumeTrue(Files.isRegularFile(script), "run from the engine module: " + script + " not found");
+        Path out = dir.resolve("kernels.fatbin");
+        Process p = new ProcessBuilder("bash", script.toString(), out.toString(), dir.resolve("no-nvcc").toString())
+                .redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), log);
+        assertTrue(log.contains("no nvcc"), log);
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
     void fatbinHoldsEveryLaunchedKernelWhereNvccExists() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/local/cuda/bin/nvcc")),
                 "no /usr/local/cuda/bin/nvcc: the build packages no kernels here");
