@@ -152,9 +152,27 @@ extern "C" __global__ void fkt_bn_apply_v4(const float* x, float* y, long long t
     fkt_bn_apply<4>(x, y, total, c, hw, coef, relu);
 }
 
-// dy masked by the fused ReLU's output (y null: no ReLU).
-__device__ __forceinline__ float fkt_masked(const float* y, const float* dy, long long at) {
-    return y == nullptr || y[at] > 0.0f ? dy[at] : 0.0f;
+// Loads V consecutive elements of dy (masked by the fused ReLU's output y; y null: no ReLU) and x at `at`,
+// as one float4 each when V is 4.
+template <int V>
+__device__ __forceinline__ void fkt_masked_load(const float* y, const float* dy, const float* x, long long at,
+                                                float* gv, float* xv) {
+    if constexpr (V == 4) {
+        const float4 g = fkt_load4(dy + at);
+        const float4 v = fkt_load4(x + at);
+        gv[0] = g.x; gv[1] = g.y; gv[2] = g.z; gv[3] = g.w;
+        xv[0] = v.x; xv[1] = v.y; xv[2] = v.z; xv[3] = v.w;
+        if (y != nullptr) {
+            const float4 m = fkt_load4(y + at);
+            gv[0] = m.x > 0.0f ? gv[0] : 0.0f;
+            gv[1] = m.y > 0.0f ? gv[1] : 0.0f;
+            gv[2] = m.z > 0.0f ? gv[2] : 0.0f;
+            gv[3] = m.w > 0.0f ? gv[3] : 0.0f;
+        }
+    } else {
+        gv[0] = y == nullptr || y[at] > 0.0f ? dy[at] : 0.0f;
+        xv[0] = x[at];
+    }
 }
 
 // Per (channel, slice) block: partials[2 b] = sum dy, partials[2 b + 1] = sum dy * (x - mean), in double.
@@ -172,11 +190,13 @@ __device__ void fkt_bn_backward_reduce(const float* __restrict__ dy, const float
     double sumDy = 0.0, sumDyXc = 0.0;
     for (long long u = lo + threadIdx.x; u < hi; u += blockDim.x) {
         const long long at = fkt_channel_offset<V>(u, ch, c, hw);
+        float gv[V], xv[V];
+        fkt_masked_load<V>(y, dy, x, at, gv, xv);
 #pragma unroll
         for (int k = 0; k < V; k++) {
-            const double g = fkt_masked(y, dy, at + k);
+            const double g = gv[k];
             sumDy += g;
-            sumDyXc += g * (x[at + k] - mean);
+            sumDyXc += g * (xv[k] - mean);
         }
     }
     sumDy = fkt_block_sum(sumDy, shared);
@@ -243,10 +263,16 @@ __device__ void fkt_bn_backward_apply(const float* __restrict__ dy, const float*
         const double k = coef[4 * ch + 1];
         const double b = coef[4 * ch + 2];
         const double a = coef[4 * ch + 3];
+        float gv[V], xv[V], out[V];
+        fkt_masked_load<V>(y, dy, x, u * V, gv, xv);
 #pragma unroll
         for (int j = 0; j < V; j++) {
-            const long long at = u * V + j;
-            dx[at] = (float)(k * fkt_masked(y, dy, at) + (b * (x[at] - mean) + a));
+            out[j] = (float)(k * gv[j] + (b * (xv[j] - mean) + a));
+        }
+        if constexpr (V == 4) {
+            fkt_store4(dx + 4 * u, make_float4(out[0], out[1], out[2], out[3]));
+        } else {
+            dx[u] = out[0];
         }
     }
 }
