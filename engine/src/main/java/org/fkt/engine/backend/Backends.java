@@ -22,6 +22,7 @@ public final class Backends {
     private static Map<Device.Kind, Backend> load() {
         var map = new EnumMap<Device.Kind, Backend>(Device.Kind.class);
         Iterator<Backend> it = ServiceLoader.load(Backend.class, Backends.class.getClassLoader()).iterator();
+        int failures = 0;
         while (true) {
             Backend b;
             try {
@@ -31,9 +32,17 @@ public final class Backends {
                 b = it.next();
             } catch (ServiceConfigurationError | LinkageError e) {
                 System.err.println("fkt: a backend failed to load and is skipped: " + e);
+                if (++failures > 8) {
+                    break;
+                }
                 continue;
             }
-            String reason = b.unavailableReason();
+            String reason;
+            try {
+                reason = b.unavailableReason();
+            } catch (RuntimeException | LinkageError e) {
+                reason = "its availability check failed: " + e;
+            }
             if (reason != null) {
                 REASONS.putIfAbsent(b.kind(), b.name() + " backend unavailable: " + reason);
             } else {
