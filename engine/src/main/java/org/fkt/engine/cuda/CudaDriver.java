@@ -146,10 +146,9 @@ final class CudaDriver {
                     + "LD_LIBRARY_PATH=" + System.getenv().getOrDefault("LD_LIBRARY_PATH", "<unset>")
                     + " and the ld.so cache); no NVIDIA driver is installed here";
         }
-        try {
-            JCudaDriver.setExceptionsEnabled(false);
-        } catch (Throwable t) {
-            return "JCuda's driver natives (org.jcuda:jcuda-natives:linux-x86_64) did not load: " + t;
+        String natives = loadNatives();
+        if (natives != null) {
+            return natives;
         }
         int rc = cuInit(0);
         if (rc != CUresult.CUDA_SUCCESS) {
@@ -165,6 +164,22 @@ final class CudaDriver {
                     + "build on a machine with /usr/local/cuda/bin/nvcc)";
         }
         return null;
+    }
+
+    /**
+     * Loads JCuda's driver natives (which link libcuda.so.1); null on success, else a short reason.
+     * A failure is an Error that is caught here, never a crash.
+     */
+    static String loadNatives() {
+        try {
+            JCudaDriver.setExceptionsEnabled(false);
+            return null;
+        } catch (Throwable t) {
+            String detail = t.toString().lines()
+                    .filter(l -> l.contains("cannot open shared object") || l.contains("undefined symbol"))
+                    .findFirst().orElse(t.toString().lines().findFirst().orElse(t.getClass().getName()));
+            return "JCuda's driver natives (org.jcuda:jcuda-natives:linux-x86_64) did not load: " + detail.strip();
+        }
     }
 
     /** The fatbin resource's bytes. */

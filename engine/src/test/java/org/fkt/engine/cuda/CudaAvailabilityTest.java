@@ -52,6 +52,17 @@ class CudaAvailabilityTest {
     }
 
     @Test
+    void jcudaNativesWithoutDriverFailCatchably() {
+        Assumptions.assumeTrue(String.valueOf(CudaDriver.probe()).contains("libcuda.so.1"),
+                "libcuda.so.1 is present here; JCuda's natives load");
+        String reason = CudaDriver.loadNatives();
+        System.out.println("JCuda natives without a driver: " + reason);
+        assertNotNull(reason);
+        assertTrue(reason.contains("libcuda.so.1"), reason);
+        assertEquals(1, reason.lines().count(), reason);
+    }
+
+    @Test
     void kernelBuildWithoutNvccSucceedsAndWritesNothing(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path script = Path.of("src/main/cuda/build-fatbin.sh");
         Assumptions.assumeTrue(Files.isRegularFile(script), "run from the engine module: " + script + " not found");
