@@ -1,7 +1,10 @@
 package org.fkt.engine.cuda;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.fkt.engine.backend.LarsHyper;
 import org.fkt.engine.backend.SgdHyper;
 import org.fkt.engine.tensor.Tensor;
@@ -9,10 +12,17 @@ import org.fkt.engine.tensor.Tensor;
 /**
  * Launchers of optimizers.cu (twin of CpuOptimizers): a whole model's SGD step is one kernel launch,
  * a LARS step a memset and two launches (per-tensor norms, then the update), whatever the number of
- * tensors. Each step uploads the table of tensor addresses and block chunks (a few kilobytes).
+ * tensors. The table of tensor addresses and block chunks (a few kilobytes) stays on the device and is
+ * uploaded again only when it changes (new parameter, gradient or buffer memory).
  */
 final class CudaOptimizers {
     static final List<String> KERNELS = List.of("fkt_sgd", "fkt_lars_norms", "fkt_lars_update");
+
+    /** The last table uploaded to each device, with its device copy. */
+    private static final Map<Integer, Uploaded> TABLES = new ConcurrentHashMap<>();
+
+    private record Uploaded(long[] table, CudaBuf.Scratch device) {
+    }
 
     private CudaOptimizers() {
     }
@@ -26,12 +36,11 @@ final class CudaOptimizers {
         if (blocks == 0) {
             return;
         }
-        try (var dev = upload(d, table)) {
-            d.launch("fkt_sgd", blocks, new CudaArgs().ptr(dev.address()).i32(tensors).i32(blocks)
-                    .i32(CudaLaunch.OPTIMIZER_CHUNK).f32((float) h.lr()).f32((float) h.momentum())
-                    .f32((float) (1 - h.dampening())).f32((float) h.weightDecay()).i32(h.nesterov() ? 1 : 0)
-                    .i32(firstStep ? 1 : 0));
-        }
+        long dev = upload(d, table);
+        d.launch("fkt_sgd", blocks, new CudaArgs().ptr(dev).i32(tensors).i32(blocks)
+                .i32(CudaLaunch.OPTIMIZER_CHUNK).f32((float) h.lr()).f32((float) h.momentum())
+                .f32((float) (1 - h.dampening())).f32((float) h.weightDecay()).i32(h.nesterov() ? 1 : 0)
+                .i32(firstStep ? 1 : 0));
     }
 
     static void lars(CudaDriver d, List<Tensor> params, List<Tensor> grads, List<Tensor> buffers, boolean[] decay,
@@ -42,12 +51,12 @@ final class CudaOptimizers {
         if (blocks == 0) {
             return;
         }
-        try (var dev = upload(d, table);
-             var norms = new CudaBuf.Scratch(d, 2L * tensors * Double.BYTES)) {
+        long dev = upload(d, table);
+        try (var norms = new CudaBuf.Scratch(d, 2L * tensors * Double.BYTES)) {
             d.memset32(norms.pointer(), 0, 4L * tensors);
-            d.launch("fkt_lars_norms", blocks, new CudaArgs().ptr(dev.address()).i32(tensors).i32(blocks)
+            d.launch("fkt_lars_norms", blocks, new CudaArgs().ptr(dev).i32(tensors).i32(blocks)
                     .i32(CudaLaunch.OPTIMIZER_CHUNK).f32((float) h.weightDecay()).ptr(norms.address()));
-            d.launch("fkt_lars_update", blocks, new CudaArgs().ptr(dev.address()).i32(tensors).i32(blocks)
+            d.launch("fkt_lars_update", blocks, new CudaArgs().ptr(dev).i32(tensors).i32(blocks)
                     .i32(CudaLaunch.OPTIMIZER_CHUNK).ptr(norms.address()).f64(h.lr()).f32((float) h.momentum())
                     .f32((float) h.weightDecay()).f64(h.eta()).i32(h.nesterov() ? 1 : 0));
         }
@@ -87,9 +96,18 @@ final class CudaOptimizers {
         return (table.length - 6 * tensors) / 2;
     }
 
-    private static CudaBuf.Scratch upload(CudaDriver d, long[] table) {
+    /** Device address of {@code table}, uploading it unless it equals the device's last table. */
+    private static synchronized long upload(CudaDriver d, long[] table) {
+        Uploaded last = TABLES.get(d.device().index());
+        if (last != null && Arrays.equals(last.table(), table)) {
+            return last.device().address();
+        }
         var dev = new CudaBuf.Scratch(d, (long) table.length * Long.BYTES);
         d.staging().toDevice(MemorySegment.ofArray(table), dev.pointer(), (long) table.length * Long.BYTES);
-        return dev;
+        TABLES.put(d.device().index(), new Uploaded(table, dev));
+        if (last != null) {
+            last.device().close();
+        }
+        return dev.address();
     }
 }
