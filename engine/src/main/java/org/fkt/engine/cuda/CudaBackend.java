@@ -28,7 +28,7 @@ public final class CudaBackend implements Backend {
 
     private static final boolean POISON = Boolean.getBoolean("fkt.debug.poison");
 
-    private final boolean tf32 = Boolean.getBoolean(TF32_PROPERTY);
+    private volatile boolean tf32 = Boolean.getBoolean(TF32_PROPERTY);
     private final Map<Integer, CudaConv2d> convs = new ConcurrentHashMap<>();
     private volatile Blas blas;
     private volatile Dnn dnn;
@@ -51,6 +51,14 @@ public final class CudaBackend implements Backend {
     /** True when GEMMs and convolutions run in TF32. */
     public boolean tf32() {
         return tf32;
+    }
+
+    /** Switches GEMMs and convolutions between TF32 ({@code on}) and plain float32 from now on. */
+    public synchronized void tf32(boolean on) {
+        tf32 = on;
+        if (blas != null) {
+            blas.setTf32(on);
+        }
     }
 
     /** One line on the device serving {@code device}: name, compute capability, SMs, memory. */

@@ -130,23 +130,45 @@ class CudaParityTest {
         assertClose("sumRows", s, gs);
     }
 
-    @ParameterizedTest(name = "matmul transA={0} transB={1}")
-    @CsvSource({"false, false", "true, false", "false, true", "true, true"})
-    void matmul(boolean transA, boolean transB) {
+    @ParameterizedTest(name = "matmul transA={0} transB={1} tf32={2}")
+    @CsvSource({"false, false, false", "true, false, false", "false, true, false", "true, true, false",
+                "false, false, true", "true, true, true"})
+    void matmul(boolean transA, boolean transB, boolean tf32) {
         assumeLibrary("cuBLAS", () -> NativeLibraries.blas());
         Tensor a = transA ? g.normal(1, 33, 17) : g.normal(1, 17, 33);
         Tensor b = transB ? g.normal(1, 9, 33) : g.normal(1, 33, 9);
         Tensor c = g.normal(1, 17, 9);
         Tensor gc = onGpu(c);
         g.cpu.matmul(a, transA, b, transB, c, 1.5, 0.5);
-        g.gpu.matmul(onGpu(a), transA, onGpu(b), transB, gc, 1.5, 0.5);
-        assertClose("matmul", c, gc);
+        withTf32(tf32, () -> g.gpu.matmul(onGpu(a), transA, onGpu(b), transB, gc, 1.5, 0.5));
+        GpuCheck.assertClose("matmul" + (tf32 ? " tf32" : ""), c.toDoubleArray(), gc.toDoubleArray(), rtol(tf32));
     }
 
-    @ParameterizedTest(name = "conv2d k{0} s{1} p{2}")
-    @CsvSource({"3, 1, 1", "1, 1, 0", "1, 2, 0", "7, 2, 3", "3, 2, 1"})
-    void conv2d(int k, int stride, int pad) {
+    @ParameterizedTest(name = "conv2d k{0} s{1} p{2} tf32={3}")
+    @CsvSource({"3, 1, 1, false", "1, 1, 0, false", "1, 2, 0, false", "7, 2, 3, false", "3, 2, 1, false",
+                "3, 1, 1, true", "7, 2, 3, true"})
+    void conv2d(int k, int stride, int pad, boolean tf32) {
         assumeLibrary("cuDNN", () -> NativeLibraries.dnn());
+        withTf32(tf32, () -> conv2dCase(k, stride, pad, rtol(tf32)));
+    }
+
+    /** TF32 keeps 10 mantissa bits: GEMMs and convolutions agree to 5e-3 then. */
+    private static double rtol(boolean tf32) {
+        return tf32 ? 5e-3 : GpuCheck.RTOL;
+    }
+
+    private void withTf32(boolean on, Runnable body) {
+        CudaBackend backend = (CudaBackend) g.gpu;
+        boolean before = backend.tf32();
+        backend.tf32(on);
+        try {
+            body.run();
+        } finally {
+            backend.tf32(before);
+        }
+    }
+
+    private void conv2dCase(int k, int stride, int pad, double rtol) {
         Conv2dSpec spec = new Conv2dSpec(stride, pad);
         Tensor x = g.normal(1, 4, 8, 15, 15);
         Tensor w = g.normal(0.2, 16, 8, k, k);
@@ -155,33 +177,29 @@ class CudaParityTest {
         Tensor gy = poisoned(GPU, 4, 16, p, p);
         g.cpu.conv2dForward(x, w, y, spec);
         g.gpu.conv2dForward(onGpu(x), onGpu(w), gy, spec);
-        assertClose("conv2d forward", y, gy);
+        GpuCheck.assertClose("conv2d forward", y.toDoubleArray(), gy.toDoubleArray(), rtol);
         Tensor dy = g.normal(1, 4, 16, p, p);
         Tensor dx = poisoned(Device.CPU, x.shape());
         Tensor gdx = poisoned(GPU, x.shape());
         g.cpu.conv2dBackwardData(dy, w, dx, spec);
         g.gpu.conv2dBackwardData(onGpu(dy), onGpu(w), gdx, spec);
-        assertClose("conv2d backward data", dx, gdx);
+        GpuCheck.assertClose("conv2d backward data", dx.toDoubleArray(), gdx.toDoubleArray(), rtol);
         Tensor dw = poisoned(Device.CPU, w.shape());
         Tensor gdw = poisoned(GPU, w.shape());
         g.cpu.conv2dBackwardFilter(x, dy, dw, spec);
         g.gpu.conv2dBackwardFilter(onGpu(x), onGpu(dy), gdw, spec);
-        assertClose("conv2d backward filter", dw, gdw);
+        GpuCheck.assertClose("conv2d backward filter", dw.toDoubleArray(), gdw.toDoubleArray(), rtol);
     }
 
     @ParameterizedTest(name = "batch norm ({0}, {1}, {2}, {2})")
     @CsvSource({"8, 16, 7", "4, 8, 4", "2, 3, 5", "16, 64, 8", "1, 2, 1"})
     void batchNorm(int n, int c, int hw) {
         Tensor x = g.normal(2, n, c, hw, hw);
-        try (var s = MemoryScope.open()) {
-            x.copyFrom(shifted(x.toFloatArray(), 3f));
-        }
+        x.copyFrom(shifted(x.toFloatArray(), 3f));
         Tensor gamma = g.normal(1, c);
         Tensor beta = g.normal(1, c);
         Tensor rm = g.normal(1, c);
-        Tensor rv = g.normal(0.1, c);
-        g.cpu.scale(rv, 0, rv);
-        g.cpu.fill(rv, 1.5);
+        Tensor rv = Tensor.full(1.5, DType.FLOAT32, Device.CPU, c);
         Tensor grm = onGpu(rm);
         Tensor grv = onGpu(rv);
         Tensor y = poisoned(Device.CPU, x.shape());
