@@ -1,10 +1,12 @@
 // Batch normalisation over (N, H, W) per channel, twin of CpuBatchNorm. Tensors x, y, dy, dx are
-// (N, C, H, W); per-channel vectors are (C). Training forward: (1) fkt_bn_stats, a one-pass Welford
-// over a slice of one channel per block (float per thread, Chan's parallel merge in double across the
-// warp and block), (2) fkt_bn_finalize merges a channel's slices, writes the saved statistics, moves the
-// running statistics and the per-channel coefficients, (3) fkt_bn_apply normalises, optionally fused
-// with the ReLU that follows. Backward mirrors it: per-slice sums of dy and dy * (x - mean), a finalize
-// into dgamma, dbeta and coefficients, then dx elementwise; with the ReLU fused, dy is masked by y > 0.
+// (N, C, H, W); per-channel vectors are (C). Training forward:
+//   1. fkt_bn_stats: a one-pass Welford over one slice of one channel per block, in double (per
+//      element, or per float4 group merged by Chan's formula), then Chan's merge over warp and block;
+//   2. fkt_bn_finalize: merges a channel's slices, writes the saved statistics, moves the running
+//      statistics and computes the per-channel coefficients;
+//   3. fkt_bn_apply: normalises, optionally fused with the ReLU that follows.
+// Backward mirrors it: per-slice sums of dy and dy * (x - mean), a finalize into dgamma, dbeta and
+// coefficients, then dx elementwise; with the ReLU fused, dy is masked by the forward output y > 0.
 // Channel coefficients are doubles and elementwise maths is done in double (as on the CPU).
 #include "common.cuh"
 
@@ -22,11 +24,19 @@ __device__ __forceinline__ long long fkt_channel_offset(long long unit, int ch, 
     return (img * c + ch) * hw + (e - img * hw);
 }
 
-__device__ __forceinline__ void fkt_welford_add(float v, float& cnt, float& mean, float& m2) {
-    cnt += 1.0f;
-    const float delta = v - mean;
-    mean += __fdividef(delta, cnt);
-    m2 += delta * (v - mean);
+__device__ __forceinline__ void fkt_welford_add(double v, FktWelford& s) {
+    s.n += 1.0;
+    const double delta = v - s.mean;
+    s.mean += delta / s.n;
+    s.m2 += delta * (v - s.mean);
+}
+
+// Adds four values at once: their own mean and squared deviations, merged by Chan's formula.
+__device__ __forceinline__ void fkt_welford_add4(float4 v, FktWelford& s) {
+    const double m = ((double)v.x + v.y + v.z + v.w) * 0.25;
+    const double a = v.x - m, b = v.y - m, c = v.z - m, d = v.w - m;
+    const FktWelford four = {4.0, m, a * a + b * b + c * c + d * d};
+    s = fkt_welford_merge(s, four);
 }
 
 // Grid: c * splits blocks; block b takes channel b / splits, slice b % splits of its n * hw elements.
@@ -39,20 +49,15 @@ __device__ void fkt_bn_stats(const float* __restrict__ x, int n, int c, int hw, 
     const long long units = (long long)n * hw / V;
     const long long lo = units * slice / splits;
     const long long hi = units * (slice + 1) / splits;
-    float cnt = 0.0f, mean = 0.0f, m2 = 0.0f;
+    FktWelford s = {0.0, 0.0, 0.0};
     for (long long u = lo + threadIdx.x; u < hi; u += blockDim.x) {
         const long long at = fkt_channel_offset<V>(u, ch, c, hw);
-        if (V == 4) {
-            const float4 v = fkt_load4(x + at);
-            fkt_welford_add(v.x, cnt, mean, m2);
-            fkt_welford_add(v.y, cnt, mean, m2);
-            fkt_welford_add(v.z, cnt, mean, m2);
-            fkt_welford_add(v.w, cnt, mean, m2);
+        if constexpr (V == 4) {
+            fkt_welford_add4(fkt_load4(x + at), s);
         } else {
-            fkt_welford_add(x[at], cnt, mean, m2);
+            fkt_welford_add(x[at], s);
         }
     }
-    FktWelford s = {cnt, mean, m2};
     s = fkt_block_welford(s, shared);
     if (threadIdx.x == 0) {
         partials[blockIdx.x] = s;

@@ -30,7 +30,7 @@ unity="$work/kernels.cu"
 for f in "$here"/*.cu; do
     echo "#include \"$f\"" >> "$unity"
 done
-"$nvcc" -fatbin -O3 -std=c++17 -I"$here" -Werror all-warnings -Xptxas -Werror \
+"$nvcc" -fatbin -O3 -lineinfo -std=c++17 -I"$here" -Werror all-warnings -Xptxas -Werror \
     -gencode arch=compute_80,code=sm_80 \
     -gencode arch=compute_90,code=sm_90 \
     -gencode arch=compute_90,code=compute_90 \
