@@ -34,10 +34,10 @@ final class CudaBatchNorm {
         int splits = CudaLaunch.channelSplits(c, (long) n * hw, d.multiprocessors());
         try (var partials = new CudaBuf.Scratch(d, (long) c * splits * WELFORD_BYTES);
              var coef = new CudaBuf.Scratch(d, 3L * c * Double.BYTES)) {
-            d.launch("fkt_bn_stats_v" + v, c * splits, new CudaArgs().ptr(CudaBuf.address(x)).i32(n).i32(c).i32(hw)
-                    .i32(splits).ptr(partials.address()));
-            d.launch("fkt_bn_finalize", CudaLaunch.warpBlocks(c), new CudaArgs().ptr(partials.address()).i32(splits)
-                    .i32(c).ptr(CudaBuf.address(gamma)).ptr(CudaBuf.address(beta))
+            d.launch("fkt_bn_stats_v" + v, c * splits, new CudaArgs().ptr(CudaBuf.address(x)).i32(n).i32(c)
+                    .i32(hw).i32(splits).ptr(partials.address()));
+            d.launch("fkt_bn_finalize", CudaLaunch.warpBlocks(c), new CudaArgs().ptr(partials.address())
+                    .i32(splits).i32(c).ptr(CudaBuf.address(gamma)).ptr(CudaBuf.address(beta))
                     .ptr(CudaBuf.address(runningMean)).ptr(CudaBuf.address(runningVar)).f64(momentum).f64(eps)
                     .ptr(CudaBuf.address(saveMean)).ptr(CudaBuf.address(saveInvStd)).ptr(coef.address()));
             apply(d, x, y, n, c, hw, v, coef.address(), relu);
@@ -90,9 +90,10 @@ final class CudaBatchNorm {
             d.launch("fkt_bn_backward_reduce_v" + v, c * splits, new CudaArgs().ptr(CudaBuf.address(dy))
                     .ptr(CudaBuf.address(x)).ptr(mask).ptr(CudaBuf.address(saveMean)).i32(n).i32(c).i32(hw)
                     .i32(splits).ptr(partials.address()));
-            d.launch("fkt_bn_backward_finalize", CudaLaunch.warpBlocks(c), new CudaArgs().ptr(partials.address())
-                    .i32(splits).i32(c).ptr(CudaBuf.address(gamma)).ptr(CudaBuf.address(saveMean))
-                    .ptr(CudaBuf.address(saveInvStd)).f64((double) n * hw).i32(batchStatistics ? 1 : 0)
+            d.launch("fkt_bn_backward_finalize", CudaLaunch.warpBlocks(c), new CudaArgs()
+                    .ptr(partials.address()).i32(splits).i32(c).ptr(CudaBuf.address(gamma))
+                    .ptr(CudaBuf.address(saveMean)).ptr(CudaBuf.address(saveInvStd)).f64((double) n * hw)
+                    .i32(batchStatistics ? 1 : 0)
                     .ptr(CudaBuf.address(dgamma)).ptr(CudaBuf.address(dbeta)).ptr(coef.address()));
             d.launch("fkt_bn_backward_apply_v" + v, CudaLaunch.gridFor(total / v, d.multiprocessors()),
                     new CudaArgs().ptr(CudaBuf.address(dy)).ptr(CudaBuf.address(x)).ptr(mask).i64(total).i32(c)

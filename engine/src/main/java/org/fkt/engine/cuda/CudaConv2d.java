@@ -49,7 +49,8 @@ final class CudaConv2d {
         ConvShape s = shape(dx, w, spec, tf32);
         driver.enter();
         long bytes = dnn.workspaceBytes(s);
-        dnn.convBackwardData(s, CudaBuf.address(w), CudaBuf.address(dy), CudaBuf.address(dx), workspace(bytes), bytes);
+        dnn.convBackwardData(s, CudaBuf.address(w), CudaBuf.address(dy), CudaBuf.address(dx), workspace(bytes),
+                bytes);
     }
 
     void backwardFilter(Dnn dnn, Tensor x, Tensor dy, Tensor dw, Conv2dSpec spec, boolean tf32) {

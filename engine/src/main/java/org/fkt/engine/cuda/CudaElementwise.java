@@ -138,7 +138,8 @@ final class CudaElementwise {
         long n = x.numel();
         int partials = CudaLaunch.partialsFor(n, d.multiprocessors());
         try (var scratch = new CudaBuf.Scratch(d, (long) partials * Double.BYTES)) {
-            d.launch("fkt_sum_partial", partials, new CudaArgs().ptr(CudaBuf.address(x)).i64(n).ptr(scratch.address()));
+            d.launch("fkt_sum_partial", partials,
+                    new CudaArgs().ptr(CudaBuf.address(x)).i64(n).ptr(scratch.address()));
             d.launch("fkt_sum_final", 1, new CudaArgs().ptr(scratch.address()).i32(partials)
                     .ptr(CudaBuf.address(out)));
         }

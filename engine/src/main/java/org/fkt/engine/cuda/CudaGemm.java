@@ -12,7 +12,10 @@ final class CudaGemm {
     private CudaGemm() {
     }
 
-    /** The cuBLAS call for row-major {@code c = alpha * op(a) op(b) + beta * c}: {m, n, k, lda, ldb, ldc} as cuBLAS sees them. */
+    /**
+     * The cuBLAS call for row-major {@code c = alpha * op(a) op(b) + beta * c}: {m, n, k, lda, ldb, ldc}
+     * as cuBLAS sees them (its A operand is our b, its B operand our a).
+     */
     static int[] columnMajorCall(int aRows, int aCols, boolean transA, int bRows, int bCols, boolean transB) {
         int m = transA ? aCols : aRows;
         int k = transA ? aRows : aCols;
@@ -29,7 +32,8 @@ final class CudaGemm {
             return;
         }
         d.enter();
-        blas.sgemm(transB, transA, call[0], call[1], call[2], (float) alpha, CudaBuf.address(b), Math.max(1, call[3]),
-                CudaBuf.address(a), Math.max(1, call[4]), (float) beta, CudaBuf.address(c), Math.max(1, call[5]));
+        blas.sgemm(transB, transA, call[0], call[1], call[2], (float) alpha, CudaBuf.address(b),
+                Math.max(1, call[3]), CudaBuf.address(a), Math.max(1, call[4]), (float) beta, CudaBuf.address(c),
+                Math.max(1, call[5]));
     }
 }

@@ -25,8 +25,8 @@ final class CudaSoftmax {
     static void logSoftmaxBackward(CudaDriver d, Tensor dy, Tensor y, Tensor dx) {
         CudaBuf.requireFloat32("logSoftmaxRowsBackward", dy, y, dx);
         long rows = y.dim(0);
-        d.launch("fkt_log_softmax_backward", CudaLaunch.rowBlocks(rows), new CudaArgs().ptr(CudaBuf.address(dy))
-                .ptr(CudaBuf.address(y)).ptr(CudaBuf.address(dx)).i64(rows).i32(y.dim(1)));
+        d.launch("fkt_log_softmax_backward", CudaLaunch.rowBlocks(rows), new CudaArgs()
+                .ptr(CudaBuf.address(dy)).ptr(CudaBuf.address(y)).ptr(CudaBuf.address(dx)).i64(rows).i32(y.dim(1)));
     }
 
     static void crossEntropyForward(CudaDriver d, Tensor logits, Tensor labels, Tensor loss, Tensor logProbs) {

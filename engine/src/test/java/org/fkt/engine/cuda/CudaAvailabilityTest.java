@@ -85,7 +85,8 @@ class CudaAvailabilityTest {
         for (var list : java.util.List.of(CudaElementwise.KERNELS, CudaBatchNorm.KERNELS, CudaPool.KERNELS,
                 CudaSoftmax.KERNELS, CudaL2Normalize.KERNELS, CudaOptimizers.KERNELS)) {
             for (String kernel : list) {
-                assertTrue(text.contains(kernel + "\0"), "kernel " + kernel + " is missing from " + CudaDriver.FATBIN);
+                assertTrue(text.contains(kernel + "\0"),
+                        "kernel " + kernel + " is missing from " + CudaDriver.FATBIN);
             }
         }
     }

@@ -43,7 +43,8 @@ final class GpuCheck {
         String reason = Backends.unavailableReason(Device.Kind.CUDA);
         if (!Backends.available(Device.Kind.CUDA) && !told) {
             told = true;
-            System.out.println("skipping GPU test: " + (reason == null ? "no CUDA backend on the class path" : reason));
+            System.out.println("skipping GPU tests: "
+                    + (reason == null ? "no CUDA backend on the class path" : reason));
         }
         Assumptions.assumeTrue(Backends.available(Device.Kind.CUDA),
                 "no usable CUDA device: " + (reason == null ? "no CUDA backend on the class path" : reason));

@@ -43,7 +43,8 @@ class CudaResNetParityTest {
         }
         Assumptions.assumeTrue(Backends.available(Device.Kind.CUDA), "no usable CUDA device: " + reason);
         var config = ResNetConfig.withHeads(Architecture.parse("resnet50"), Stem.parse("cifar"), 10);
-        try (ResNet cpu = new ResNet(config, 7); ResNet gpu = new ResNet(config, 7); var scope = MemoryScope.open()) {
+        try (ResNet cpu = new ResNet(config, 7); ResNet gpu = new ResNet(config, 7);
+             var scope = MemoryScope.open()) {
             gpu.to(GPU);
             SplittableRandom random = new SplittableRandom(11);
             float[] pixels = new float[8 * 3 * 32 * 32];
@@ -105,7 +106,8 @@ class CudaResNetParityTest {
             }
         }
         if (count > 0) {
-            String message = what + ": " + count + " of " + e.length + " elements differ; first: " + String.join(", ", bad);
+            String message = what + ": " + count + " of " + e.length + " elements differ; first: "
+                    + String.join(", ", bad);
             System.out.println(message);
             fail(message);
         }
