@@ -159,7 +159,12 @@ final class CudaDriver {
         if (rc != CUresult.CUDA_SUCCESS || count[0] == 0) {
             return "no CUDA device (cuDeviceGetCount: " + (rc == 0 ? "0 devices" : CUresult.stringFor(rc)) + ")";
         }
-        if (CudaDriver.class.getClassLoader().getResource(FATBIN) == null) {
+        return missingKernels(CudaDriver.class.getClassLoader());
+    }
+
+    /** Null when {@code loader} has the kernel fatbin; otherwise the "no kernels" reason. */
+    static String missingKernels(ClassLoader loader) {
+        if (loader.getResource(FATBIN) == null) {
             return "no kernels: the resource " + FATBIN + " is missing (the engine was built without nvcc; "
                     + "build on a machine with /usr/local/cuda/bin/nvcc)";
         }

@@ -76,6 +76,18 @@ class CudaAvailabilityTest {
     }
 
     @Test
+    void aBuildWithoutKernelsSaysSo() throws Exception {
+        try (var empty = new java.net.URLClassLoader(new java.net.URL[0], null)) {
+            String reason = CudaDriver.missingKernels(empty);
+            assertNotNull(reason);
+            assertTrue(reason.startsWith("no kernels") && reason.contains(CudaDriver.FATBIN), reason);
+        }
+        if (Files.isExecutable(Path.of("/usr/local/cuda/bin/nvcc"))) {
+            assertNull(CudaDriver.missingKernels(CudaDriver.class.getClassLoader()));
+        }
+    }
+
+    @Test
     void fatbinHoldsEveryLaunchedKernelWhereNvccExists() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/local/cuda/bin/nvcc")),
                 "no /usr/local/cuda/bin/nvcc: the build packages no kernels here");
