@@ -16,7 +16,8 @@ import org.fkt.engine.tensor.Tensor;
  * uploaded again only when it changes (new parameter, gradient or buffer memory).
  */
 final class CudaOptimizers {
-    static final List<String> KERNELS = List.of("fkt_sgd", "fkt_lars_norms", "fkt_lars_update");
+    static final List<String> KERNELS = List.of("fkt_sgd_v1", "fkt_sgd_v4", "fkt_lars_norms", "fkt_lars_update_v1",
+            "fkt_lars_update_v4");
 
     /** The last table uploaded to each device, with its device copy. */
     private static final Map<Integer, Uploaded> TABLES = new ConcurrentHashMap<>();
@@ -37,8 +38,8 @@ final class CudaOptimizers {
             return;
         }
         long dev = upload(d, table);
-        d.launch("fkt_sgd", blocks, new CudaArgs().ptr(dev).i32(tensors).i32(blocks)
-                .i32(CudaLaunch.OPTIMIZER_CHUNK).f32((float) h.lr()).f32((float) h.momentum())
+        d.launch("fkt_sgd_v" + vectorWidth(table, tensors), blocks, new CudaArgs().ptr(dev).i32(tensors)
+                .i32(blocks).i32(CudaLaunch.OPTIMIZER_CHUNK).f32((float) h.lr()).f32((float) h.momentum())
                 .f32((float) (1 - h.dampening())).f32((float) h.weightDecay()).i32(h.nesterov() ? 1 : 0)
                 .i32(firstStep ? 1 : 0));
     }
@@ -56,8 +57,9 @@ final class CudaOptimizers {
             d.memset32(norms.pointer(), 0, 4L * tensors);
             d.launch("fkt_lars_norms", blocks, new CudaArgs().ptr(dev).i32(tensors).i32(blocks)
                     .i32(CudaLaunch.OPTIMIZER_CHUNK).f32((float) h.weightDecay()).ptr(norms.address()));
-            d.launch("fkt_lars_update", blocks, new CudaArgs().ptr(dev).i32(tensors).i32(blocks)
-                    .i32(CudaLaunch.OPTIMIZER_CHUNK).ptr(norms.address()).f64(h.lr()).f32((float) h.momentum())
+            d.launch("fkt_lars_update_v" + vectorWidth(table, tensors), blocks, new CudaArgs().ptr(dev)
+                    .i32(tensors).i32(blocks).i32(CudaLaunch.OPTIMIZER_CHUNK).ptr(norms.address()).f64(h.lr())
+                    .f32((float) h.momentum())
                     .f32((float) h.weightDecay()).f64(h.eta()).i32(h.nesterov() ? 1 : 0));
         }
     }
@@ -89,6 +91,11 @@ final class CudaOptimizers {
         System.arraycopy(chunks[0], 0, table, 4 * t, b);
         System.arraycopy(chunks[1], 0, table, 4 * t + b, b);
         return table;
+    }
+
+    /** 4 when every param, grad and buffer address of the table is 16-byte aligned, else 1. */
+    static int vectorWidth(long[] table, int tensors) {
+        return CudaLaunch.vectorWidth(Arrays.copyOf(table, 3 * tensors));
     }
 
     /** Number of blocks of a table built for {@code tensors} tensors. */
