@@ -355,14 +355,23 @@ class CudaParityTest {
         assertClose("l2 normalize backward", dx, gdx);
     }
 
-    @ParameterizedTest(name = "sgd momentum {0} nesterov {1} decay {2}")
-    @CsvSource({"0.9, false, 1e-4", "0.9, true, 5e-4", "0, false, 0", "0.5, false, 0"})
-    void sgd(double momentum, boolean nesterov, double decay) {
+    @ParameterizedTest(name = "sgd momentum {0} nesterov {1} decay {2} misaligned {3}")
+    @CsvSource({"0.9, false, 1e-4, false", "0.9, true, 5e-4, false", "0, false, 0, false", "0.5, false, 0, false",
+                "0.9, false, 1e-4, true"})
+    void sgd(double momentum, boolean nesterov, double decay, boolean misaligned) {
         int[][] shapes = {{64, 3, 7, 7}, {64}, {70000}, {1}, {10, 2048}};
         List<Tensor> w = shapes(shapes, 1);
         List<Tensor> gr = shapes(shapes, 1);
         List<Tensor> v = shapes(shapes, 0);
-        List<Tensor> gw = w.stream().map(GpuCheck::onGpu).toList();
+        List<Tensor> gw = new java.util.ArrayList<>(w.stream().map(GpuCheck::onGpu).toList());
+        if (misaligned) {
+            // a parameter that starts one element into its storage takes the scalar kernel
+            Tensor host = g.normal(1, 1001);
+            Tensor device = onGpu(host);
+            w = new java.util.ArrayList<>(w);
+            w.set(1, host.slice(1, 64));
+            gw.set(1, device.slice(1, 64));
+        }
         List<Tensor> ggr = gr.stream().map(GpuCheck::onGpu).toList();
         List<Tensor> gv = v.stream().map(GpuCheck::onGpu).toList();
         SgdHyper h = new SgdHyper(0.1, momentum, 0, nesterov, decay);
