@@ -85,6 +85,22 @@ class CudaParityTest {
     }
 
     @Test
+    void misalignedViewsTakeTheScalarKernels() {
+        Tensor a = g.normal(1, 1001);
+        Tensor b = g.normal(1, 1001);
+        Tensor ga = onGpu(a).slice(1, 1000);
+        Tensor gb = onGpu(b).slice(1, 1000);
+        Tensor c = poisoned(Device.CPU, 1000);
+        Tensor d = poisoned(GPU, 1000);
+        g.cpu.addScaled(a.slice(1, 1000), 0.5, b.slice(1, 1000), 2, c);
+        g.gpu.addScaled(ga, 0.5, gb, 2, d);
+        assertClose("addScaled on views at element 1", c, d);
+        g.cpu.relu(a.slice(1, 1000), c);
+        g.gpu.relu(ga, d);
+        assertClose("relu on a view at element 1", c, d);
+    }
+
+    @Test
     void residualAddFusedWithRelu() {
         Tensor a = g.normal(1, 8, 16, 5, 5);
         Tensor b = g.normal(1, 8, 16, 5, 5);
