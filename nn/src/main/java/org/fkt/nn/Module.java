@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.fkt.engine.memory.MemoryScope;
 import org.fkt.engine.tensor.DType;
+import org.fkt.engine.tensor.Device;
 import org.fkt.engine.tensor.Tensor;
 
 /**
@@ -83,6 +84,29 @@ public abstract class Module implements AutoCloseable {
         convert(buffers, type, false);
         children.values().forEach(m -> m.to(type));
         return this;
+    }
+
+    /**
+     * Moves every parameter and buffer to {@code device} in place (PyTorch's {@code model.to(device)}),
+     * recursively. Gradients are dropped.
+     */
+    public Module to(Device device) {
+        move(parameters, device, true);
+        move(buffers, device, false);
+        children.values().forEach(m -> m.to(device));
+        return this;
+    }
+
+    private static void move(Map<String, Tensor> tensors, Device device, boolean requiresGrad) {
+        for (var e : tensors.entrySet()) {
+            Tensor old = e.getValue();
+            if (old.device().equals(device)) {
+                continue;
+            }
+            Tensor moved = MemoryScope.unscoped(() -> old.to(device)).name(old.name());
+            e.setValue(requiresGrad ? moved.requiresGrad(true) : moved);
+            old.close();
+        }
     }
 
     private static void convert(Map<String, Tensor> tensors, DType type, boolean requiresGrad) {

@@ -19,6 +19,14 @@ public interface Backend {
     /** The device family this backend serves. */
     Device.Kind kind();
 
+    /**
+     * Null when the backend can run here; otherwise why not (no driver, no device, no kernels), naming
+     * what was looked for and where. {@link Backends} registers only backends that can run.
+     */
+    default String unavailableReason() {
+        return null;
+    }
+
     /** Allocates {@code bytes} of uninitialised memory on {@code device}. */
     Storage allocate(Device device, long bytes);
 

@@ -1,0 +1,71 @@
+// Pooling kernels of CudaPool (twin of CpuPool): max-pooling with saved argmax and global average
+// pooling, forward and backward. x, dx: (N, C, H, W); y, dy, argmax: (N, C, P, Q), or (N, C) for the average.
+#include "common.cuh"
+
+// One thread per output element. The first maximum wins; a NaN wins over numbers and propagates.
+// argmax holds the flat h * W + w index within the plane.
+extern "C" __global__ void fkt_max_pool_forward(const float* __restrict__ x, float* __restrict__ y,
+                                                int* __restrict__ argmax, long long planes, int h, int w, int p,
+                                                int q, int kernel, int stride, int padding) {
+    FKT_GRID_STRIDE(o, planes * p * q) {
+        const long long plane = o / ((long long)p * q);
+        const int rest = (int)(o - plane * p * q);
+        const int oh = rest / q;
+        const int ow = rest - oh * q;
+        const int h0 = oh * stride - padding;
+        const int w0 = ow * stride - padding;
+        const int hLo = max(0, h0), hHi = min(h, h0 + kernel);
+        const int wLo = max(0, w0), wHi = min(w, w0 + kernel);
+        const float* in = x + plane * h * w;
+        float best = -INFINITY;
+        int bestAt = -1;
+        for (int hi = hLo; hi < hHi; hi++) {
+            for (int wi = wLo; wi < wHi; wi++) {
+                const float v = in[hi * w + wi];
+                if (bestAt < 0 || v > best || (isnan(v) && !isnan(best))) {
+                    best = v;
+                    bestAt = hi * w + wi;
+                }
+            }
+        }
+        y[o] = best;
+        argmax[o] = bestAt;
+    }
+}
+
+// dx (zeroed by the host first) receives dy at each argmax. Overlapping windows may hit one input from
+// several outputs, hence the atomic add (at most ceil(kernel / stride)^2 terms per input).
+extern "C" __global__ void fkt_max_pool_backward(const float* __restrict__ dy, const int* __restrict__ argmax,
+                                                 float* __restrict__ dx, long long planes, int hw, int pq) {
+    FKT_GRID_STRIDE(o, planes * pq) {
+        const long long plane = o / pq;
+        atomicAdd(dx + plane * hw + argmax[o], dy[o]);
+    }
+}
+
+// One warp per plane: y[plane] = mean of its hw elements (sum in double).
+extern "C" __global__ void fkt_global_avg_forward(const float* __restrict__ x, float* __restrict__ y,
+                                                  long long planes, int hw) {
+    const long long warp = ((long long)blockIdx.x * blockDim.x + threadIdx.x) / FKT_WARP;
+    const int lane = threadIdx.x & (FKT_WARP - 1);
+    if (warp >= planes) {
+        return;
+    }
+    const float* in = x + warp * hw;
+    double s = 0.0;
+    for (int e = lane; e < hw; e += FKT_WARP) {
+        s += in[e];
+    }
+    s = fkt_warp_sum(s);
+    if (lane == 0) {
+        y[warp] = (float)(s / hw);
+    }
+}
+
+// dx[plane, e] = dy[plane] / hw.
+extern "C" __global__ void fkt_global_avg_backward(const float* __restrict__ dy, float* __restrict__ dx,
+                                                   long long planes, int hw) {
+    FKT_GRID_STRIDE(i, planes * hw) {
+        dx[i] = (float)((double)dy[i / hw] / hw);
+    }
+}

@@ -1,0 +1,316 @@
+package org.fkt.engine.cuda;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.fkt.engine.backend.Backend;
+import org.fkt.engine.backend.Conv2dSpec;
+import org.fkt.engine.backend.LarsHyper;
+import org.fkt.engine.backend.Pool2dSpec;
+import org.fkt.engine.backend.SgdHyper;
+import org.fkt.engine.natives.NativeLibraries;
+import org.fkt.engine.natives.blas.Blas;
+import org.fkt.engine.natives.dnn.Dnn;
+import org.fkt.engine.tensor.Device;
+import org.fkt.engine.tensor.Storage;
+import org.fkt.engine.tensor.Tensor;
+
+/**
+ * The CUDA backend: float32 kernels of src/main/cuda launched through {@link CudaDriver}, GEMMs through
+ * cuBLAS and convolutions through cuDNN ({@link NativeLibraries}), everything on one stream per device.
+ * Registered through the service loader; where CUDA cannot run, {@link #unavailableReason()} says why
+ * and the engine keeps to the CPU. With -Dfkt.cuda.tf32=true GEMMs and convolutions use TF32.
+ */
+public final class CudaBackend implements Backend {
+    /** System property switching GEMMs and convolutions to TF32 tensor-core math. */
+    public static final String TF32_PROPERTY = "fkt.cuda.tf32";
+
+    private static final boolean POISON = Boolean.getBoolean("fkt.debug.poison");
+
+    private volatile boolean tf32 = Boolean.getBoolean(TF32_PROPERTY);
+    private final Map<Integer, CudaConv2d> convs = new ConcurrentHashMap<>();
+    private volatile Blas blas;
+    private volatile Dnn dnn;
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public Device.Kind kind() {
+        return Device.Kind.CUDA;
+    }
+
+    @Override
+    public String unavailableReason() {
+        return CudaDriver.probe();
+    }
+
+    /** True when GEMMs and convolutions run in TF32. */
+    public boolean tf32() {
+        return tf32;
+    }
+
+    /** Switches GEMMs and convolutions between TF32 ({@code on}) and plain float32 from now on. */
+    public synchronized void tf32(boolean on) {
+        tf32 = on;
+        if (blas != null) {
+            blas.setTf32(on);
+        }
+    }
+
+    /** One line on the device serving {@code device}: name, compute capability, SMs, memory. */
+    public static String describe(Device device) {
+        return CudaDriver.of(device).describe() + ", driver CUDA " + CudaDriver.driverVersion();
+    }
+
+    /** Bytes held by tensors on {@code device} (rounded to size classes) and the peak since the last reset. */
+    public static long[] memoryInUse(Device device) {
+        CudaAllocator a = CudaDriver.of(device).allocator();
+        return new long[] {a.liveBytes(), a.peakBytes(), a.cachedBytes()};
+    }
+
+    /** Restarts peak tracking of {@code device}'s allocator. */
+    public static void resetPeak(Device device) {
+        CudaDriver.of(device).allocator().resetPeak();
+    }
+
+    /** Waits until every queued operation of {@code device} has finished. */
+    public static void synchronize(Device device) {
+        CudaDriver.of(device).synchronize();
+    }
+
+    private static CudaDriver driver(Tensor t) {
+        return CudaDriver.of(t.device());
+    }
+
+    private Blas blas(CudaDriver d) {
+        Blas b = blas;
+        if (b == null) {
+            synchronized (this) {
+                if (blas == null) {
+                    d.enter();
+                    Blas created = NativeLibraries.blas();
+                    created.setStream(d.streamAddress());
+                    created.setTf32(tf32);
+                    blas = created;
+                }
+                b = blas;
+            }
+        }
+        return b;
+    }
+
+    private Dnn dnn(CudaDriver d) {
+        Dnn n = dnn;
+        if (n == null) {
+            synchronized (this) {
+                if (dnn == null) {
+                    d.enter();
+                    Dnn created = NativeLibraries.dnn();
+                    created.setStream(d.streamAddress());
+                    dnn = created;
+                }
+                n = dnn;
+            }
+        }
+        return n;
+    }
+
+    private CudaConv2d conv(CudaDriver d) {
+        return convs.computeIfAbsent(d.device().index(), i -> new CudaConv2d(d));
+    }
+
+    @Override
+    public Storage allocate(Device device, long bytes) {
+        CudaDriver d = CudaDriver.of(device);
+        CudaStorage s = new CudaStorage(device, bytes, d.allocator());
+        if (POISON) {
+            d.memset32(s.pointer(), -1, (bytes + 3) / 4);
+        }
+        return s;
+    }
+
+    @Override
+    public void copyFromHost(MemorySegment src, Tensor dst) {
+        driver(dst).staging().toDevice(src, CudaBuf.pointer(dst), dst.numel() * dst.dtype().byteSize());
+    }
+
+    @Override
+    public void copyToHost(Tensor src, MemorySegment dst) {
+        driver(src).staging().toHost(CudaBuf.pointer(src), dst, src.numel() * src.dtype().byteSize());
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        CudaElementwise.copy(driver(dst), src, dst);
+    }
+
+    @Override
+    public void convert(Tensor src, Tensor dst) {
+        CudaElementwise.convert(driver(dst), src, dst);
+    }
+
+    @Override
+    public void fill(Tensor dst, double value) {
+        CudaElementwise.fill(driver(dst), dst, value);
+    }
+
+    @Override
+    public void addScaled(Tensor a, double alpha, Tensor b, double beta, Tensor out) {
+        CudaElementwise.addScaled(driver(out), a, alpha, b, beta, out);
+    }
+
+    @Override
+    public void accumulate(Tensor acc, Tensor x, double alpha) {
+        CudaElementwise.accumulate(driver(acc), acc, x, alpha);
+    }
+
+    @Override
+    public void scale(Tensor x, double alpha, Tensor out) {
+        CudaElementwise.scale(driver(out), x, alpha, out);
+    }
+
+    @Override
+    public void relu(Tensor x, Tensor y) {
+        CudaElementwise.relu(driver(y), x, y);
+    }
+
+    @Override
+    public void reluBackward(Tensor y, Tensor dy, Tensor dx) {
+        CudaElementwise.reluBackward(driver(dx), y, dy, dx);
+    }
+
+    @Override
+    public void sum(Tensor x, Tensor out) {
+        CudaElementwise.sum(driver(out), x, out);
+    }
+
+    @Override
+    public void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor c, double alpha, double beta) {
+        CudaDriver d = driver(c);
+        CudaGemm.matmul(d, blas(d), a, transA, b, transB, c, alpha, beta);
+    }
+
+    @Override
+    public void addRowVector(Tensor x, Tensor bias) {
+        CudaElementwise.addRowVector(driver(x), x, bias);
+    }
+
+    @Override
+    public void sumRows(Tensor x, Tensor out) {
+        CudaElementwise.sumRows(driver(out), x, out);
+    }
+
+    @Override
+    public void conv2dForward(Tensor x, Tensor w, Tensor y, Conv2dSpec spec) {
+        CudaDriver d = driver(y);
+        conv(d).forward(dnn(d), x, w, y, spec, tf32);
+    }
+
+    @Override
+    public void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, Conv2dSpec spec) {
+        CudaDriver d = driver(dx);
+        conv(d).backwardData(dnn(d), dy, w, dx, spec, tf32);
+    }
+
+    @Override
+    public void conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dw, Conv2dSpec spec) {
+        CudaDriver d = driver(dw);
+        conv(d).backwardFilter(dnn(d), x, dy, dw, spec, tf32);
+    }
+
+    @Override
+    public void batchNormForwardTraining(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                         double momentum, double eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        CudaBatchNorm.forwardTraining(driver(y), x, gamma, beta, runningMean, runningVar, momentum, eps, y, saveMean,
+                saveInvStd, false);
+    }
+
+    @Override
+    public void batchNormForwardInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                          double eps, Tensor y, Tensor saveMean, Tensor saveInvStd) {
+        CudaBatchNorm.forwardInference(driver(y), x, gamma, beta, runningMean, runningVar, eps, y, saveMean,
+                saveInvStd, false);
+    }
+
+    @Override
+    public void batchNormBackward(Tensor dy, Tensor x, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+                                  boolean batchStatistics, Tensor dx, Tensor dgamma, Tensor dbeta) {
+        CudaBatchNorm.backward(driver(dx), dy, x, gamma, saveMean, saveInvStd, batchStatistics, dx, dgamma, dbeta,
+                null);
+    }
+
+    @Override
+    public void maxPool2dForward(Tensor x, Tensor y, Tensor argmax, Pool2dSpec spec) {
+        CudaPool.maxForward(driver(y), x, y, argmax, spec);
+    }
+
+    @Override
+    public void maxPool2dBackward(Tensor dy, Tensor argmax, Tensor dx) {
+        CudaPool.maxBackward(driver(dx), dy, argmax, dx);
+    }
+
+    @Override
+    public void globalAvgPoolForward(Tensor x, Tensor y) {
+        CudaPool.globalAvgForward(driver(y), x, y);
+    }
+
+    @Override
+    public void globalAvgPoolBackward(Tensor dy, Tensor dx) {
+        CudaPool.globalAvgBackward(driver(dx), dy, dx);
+    }
+
+    @Override
+    public void l2NormalizeRows(Tensor x, double eps, Tensor y, Tensor norms) {
+        CudaL2Normalize.forward(driver(y), x, eps, y, norms);
+    }
+
+    @Override
+    public void l2NormalizeRowsBackward(Tensor dy, Tensor y, Tensor norms, double eps, Tensor dx) {
+        CudaL2Normalize.backward(driver(dx), dy, y, norms, eps, dx);
+    }
+
+    @Override
+    public void logSoftmaxRows(Tensor x, Tensor y) {
+        CudaSoftmax.logSoftmax(driver(y), x, y);
+    }
+
+    @Override
+    public void logSoftmaxRowsBackward(Tensor dy, Tensor y, Tensor dx) {
+        CudaSoftmax.logSoftmaxBackward(driver(dx), dy, y, dx);
+    }
+
+    @Override
+    public void crossEntropyForward(Tensor logits, Tensor labels, Tensor loss, Tensor logProbs) {
+        CudaSoftmax.crossEntropyForward(driver(loss), logits, labels, loss, logProbs);
+    }
+
+    @Override
+    public void crossEntropyBackward(Tensor dloss, Tensor logProbs, Tensor labels, Tensor dlogits) {
+        CudaSoftmax.crossEntropyBackward(driver(dlogits), dloss, logProbs, labels, dlogits);
+    }
+
+    @Override
+    public void argmaxRows(Tensor x, Tensor out) {
+        CudaSoftmax.argmax(driver(out), x, out);
+    }
+
+    @Override
+    public void sgdStep(List<Tensor> params, List<Tensor> grads, List<Tensor> momentumBuffers, SgdHyper hyper,
+                        boolean firstStep) {
+        if (!params.isEmpty()) {
+            CudaOptimizers.sgd(driver(params.get(0)), params, grads, momentumBuffers, hyper, firstStep);
+        }
+    }
+
+    @Override
+    public void larsStep(List<Tensor> params, List<Tensor> grads, List<Tensor> momentumBuffers, boolean[] decay,
+                         boolean[] adapt, LarsHyper hyper) {
+        if (!params.isEmpty()) {
+            CudaOptimizers.lars(driver(params.get(0)), params, grads, momentumBuffers, decay, adapt, hyper);
+        }
+    }
+}

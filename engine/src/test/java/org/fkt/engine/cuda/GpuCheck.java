@@ -1,0 +1,128 @@
+package org.fkt.engine.cuda;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.fkt.engine.backend.Backend;
+import org.fkt.engine.backend.Backends;
+import org.fkt.engine.tensor.DType;
+import org.fkt.engine.tensor.Device;
+import org.fkt.engine.tensor.Tensor;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Helpers of the GPU-versus-CPU tests: the skip-with-reason guard, fresh random inputs, NaN-poisoned
+ * outputs on both devices, and an element-wise comparison that prints the first mismatches.
+ */
+final class GpuCheck {
+    static final Device GPU = Device.cuda(0);
+    /** Float32 tolerance, relative to each expected element. */
+    static final double RTOL = 1e-5;
+    /**
+     * Elements smaller than this fraction of the tensor's largest magnitude are held to the tolerance
+     * of that fraction instead: sums that cancel to near zero (GEMMs, convolutions, normalisation
+     * backward) carry rounding error of the size of their terms, not of their result.
+     */
+    static final double FLOOR = 1e-2;
+
+    final SplittableRandom random;
+    final Backend cpu = Backends.of(Device.CPU);
+    final Backend gpu;
+
+    GpuCheck(long seed) {
+        this.random = new SplittableRandom(seed);
+        this.gpu = Backends.of(GPU);
+    }
+
+    private static boolean told;
+
+    /** Skips the calling test, printing why (once per JVM), unless a CUDA device with kernels is usable. */
+    static synchronized void assumeGpu() {
+        String reason = Backends.unavailableReason(Device.Kind.CUDA);
+        if (!Backends.available(Device.Kind.CUDA) && !told) {
+            told = true;
+            System.out.println("skipping GPU tests: "
+                    + (reason == null ? "no CUDA backend on the class path" : reason));
+        }
+        Assumptions.assumeTrue(Backends.available(Device.Kind.CUDA),
+                "no usable CUDA device: " + (reason == null ? "no CUDA backend on the class path" : reason));
+    }
+
+    /** Normal(0, scale) float32 values on the CPU. */
+    Tensor normal(double scale, int... shape) {
+        Tensor t = Tensor.empty(DType.FLOAT32, Device.CPU, shape);
+        float[] v = new float[(int) t.numel()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (scale * gaussian());
+        }
+        t.copyFrom(v);
+        return t;
+    }
+
+    /** Uniform integers in [0, bound) as int32 on the CPU. */
+    Tensor ints(int bound, int... shape) {
+        Tensor t = Tensor.empty(DType.INT32, Device.CPU, shape);
+        int[] v = new int[(int) t.numel()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = random.nextInt(bound);
+        }
+        t.copyFrom(v);
+        return t;
+    }
+
+    private double gaussian() {
+        double u = 1 - random.nextDouble();
+        double w = random.nextDouble();
+        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * w);
+    }
+
+    /** A NaN-filled (int32: -1) output of the given shape on {@code device}. */
+    static Tensor poisoned(DType type, Device device, int... shape) {
+        Tensor t = Tensor.empty(type, device, shape);
+        Backends.of(device).fill(t, type == DType.INT32 ? -1 : Double.NaN);
+        return t;
+    }
+
+    static Tensor poisoned(Device device, int... shape) {
+        return poisoned(DType.FLOAT32, device, shape);
+    }
+
+    /** A copy of a CPU tensor on the GPU. */
+    static Tensor onGpu(Tensor cpu) {
+        return cpu.to(GPU);
+    }
+
+    /** Asserts the GPU tensor equals the CPU one within {@link #RTOL}. */
+    static void assertClose(String what, Tensor expected, Tensor actual) {
+        assertClose(what, expected.toDoubleArray(), actual.toDoubleArray(), RTOL);
+    }
+
+    static void assertClose(String what, double[] expected, double[] actual, double rtol) {
+        if (expected.length != actual.length) {
+            fail(what + ": " + actual.length + " elements, expected " + expected.length);
+        }
+        double largest = 0;
+        for (double e : expected) {
+            largest = Math.max(largest, Math.abs(e));
+        }
+        List<String> bad = new ArrayList<>();
+        int count = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double tolerance = rtol * Math.max(Math.abs(expected[i]), largest * FLOOR) + 1e-30;
+            if (!(Math.abs(actual[i] - expected[i]) <= tolerance)) {
+                count++;
+                if (bad.size() < 5) {
+                    bad.add(String.format("[%d] gpu %.9g cpu %.9g", i, actual[i], expected[i]));
+                }
+            }
+        }
+        if (count > 0) {
+            String message = what + ": " + count + " of " + expected.length + " elements differ (rtol " + rtol
+                    + "); first: " + String.join(", ", bad);
+            System.out.println(message);
+            fail(message);
+        }
+    }
+}
