@@ -49,7 +49,8 @@ import org.fkt.engine.tensor.Tensor;
  *
  * <h2>Cost</h2>
  * Forward: M^2 D multiply-adds and M^2 exponentials; backward: 2 M^2 D and 2 M^2. Extra memory:
- * u, the norms and lse (saved), and per thread a packed column block of at most about 512 KiB.
+ * u, the norms and lse (saved); during each pass (float32) a packed copy of u, and per thread a
+ * column block of at most about 512 KiB and O(N) row state.
  */
 final class CpuNtXent {
     private CpuNtXent() {
@@ -112,12 +113,14 @@ final class CpuNtXent {
     private static void forward32(Tensor zn, double temperature, double[] rowLse, double[] positive) {
         int m = zn.dim(0);
         var plan = CpuNtXentTiles.Plan.of(m, zn.dim(1));
-        var rows = new CpuNtXentTiles.Rows(CpuBuf.segment(zn), zn.offset());
         float invT = (float) (1 / temperature);
         float[] runMax = new float[m];
         double[] runSum = new double[m];
-        CpuParallel.forRange(plan.rowBlocks(), grain(m, zn.dim(1)), (rb0, rb1) ->
-                CpuNtXentTiles.forward(plan, rows, invT, rb0, rb1, runMax, runSum, positive));
+        try (Tensor panels = panels(zn)) {
+            MemorySegment seg = CpuBuf.segment(panels);
+            CpuParallel.forRange(plan.rowBlocks(), grain(m, zn.dim(1)), (rb0, rb1) ->
+                    CpuNtXentTiles.forward(plan, seg, invT, rb0, rb1, runMax, runSum, positive));
+        }
         for (int i = 0; i < m; i++) {
             rowLse[i] = runMax[i] + Math.log(runSum[i]);
         }
@@ -129,8 +132,28 @@ final class CpuNtXent {
         var out = new CpuNtXentTiles.Rows(CpuBuf.segment(dz), dz.offset());
         MemorySegment lseSeg = CpuBuf.segment(lse);
         float invT = (float) (1 / temperature);
-        CpuParallel.forRange(plan.rowBlocks(), grain(zn.dim(0), zn.dim(1)), (rb0, rb1) ->
-                CpuNtXentTiles.backward(plan, rows, lseSeg, lse.offset(), invT, rb0, rb1, out));
+        try (Tensor panels = panels(zn)) {
+            MemorySegment seg = CpuBuf.segment(panels);
+            CpuParallel.forRange(plan.rowBlocks(), grain(zn.dim(0), zn.dim(1)), (rb0, rb1) ->
+                    CpuNtXentTiles.backward(plan, rows, seg, lseSeg, lse.offset(), invT, rb0, rb1, out));
+        }
+    }
+
+    /**
+     * zn^T packed in NR-column panels (see {@link CpuNtXentTiles#packPanels}), a temporary float32
+     * tensor as large as zn (rows rounded up to NR) that the caller closes; packed in parallel.
+     */
+    private static Tensor panels(Tensor zn) {
+        int m = zn.dim(0);
+        int d = zn.dim(1);
+        int padded = Math.toIntExact(CpuNtXentTiles.panelFloats(m, d) / d);
+        Tensor panels = MemoryScope.unscoped(() -> Tensor.empty(DType.FLOAT32, Device.CPU, padded, d));
+        var rows = new CpuNtXentTiles.Rows(CpuBuf.segment(zn), zn.offset());
+        MemorySegment seg = CpuBuf.segment(panels);
+        int count = (m + CpuNtXentTiles.NR - 1) / CpuNtXentTiles.NR;
+        CpuParallel.forRange(count, Math.max(1, 4096 / d), (q0, q1) ->
+                CpuNtXentTiles.packPanels(rows, m, d, seg, q0, q1));
+        return panels;
     }
 
     /** Row blocks per task: enough that a task is worth a thread (about a million multiply-adds). */

@@ -14,12 +14,15 @@ import jdk.incubator.vector.VectorSpecies;
  * them (forward), and the weight tiles times zn (backward). A thread never holds more than one
  * (MR x BC) tile of the (2N, 2N) similarity matrix.
  *
- * <p>Blocking. A task owns a contiguous range of MR-row blocks. Columns go in blocks of {@code bj},
- * packed k-major into NR-column panels (bj * D floats, sized to stay in L2), and a column block is
- * cut into sub-tiles of {@code bc} columns. Loop order: column block, row block, sub-tile, so a
- * packed column block serves every row block of the task while it is in L2; per-row state (running
- * max and sum, positive logit) lives in arrays indexed by row, written only by the owning task.
- * Packing buffers are per-thread heap arrays of at most about 1 MiB, whatever N is.
+ * <p>Blocking. zn^T is packed once per pass into NR-column panels ({@link #packPanels}, a temporary
+ * buffer as large as zn) that serve as both operands: the micro-kernel broadcasts the MR rows of a row
+ * block straight from their panel (MR consecutive lanes of it) and takes its columns from a copy of
+ * the current column block. A task owns a contiguous range of MR-row blocks. Columns go in blocks of
+ * {@code bj} (copied to a per-thread array of bj * D floats, sized to stay in L2), cut into sub-tiles
+ * of {@code bc} columns. Loop order: column block, row block, sub-tile, so a column block serves every
+ * row block of the task while it is in L2; per-row state (running max and sum, positive logit) lives
+ * in arrays indexed by row, written only by the owning task. Per-thread heap buffers stay at about
+ * 1 MiB whatever N is.
  *
  * <p>exp is {@link #exp}, a Cephes-style polynomial (within a few ulp on the arguments met here,
  * all at most about 0), several times faster than {@code VectorOperators.EXP} on this JDK.
@@ -79,11 +82,10 @@ final class CpuNtXentTiles {
      * the max and the shifted sum of exp over j != i of s_ij, and positive[i] = s_i,partner(i), all
      * from float tiles s = (zn zn^T) / t.
      */
-    static void forward(Plan p, Rows zn, float invT, int rb0, int rb1, float[] runMax, double[] runSum,
-                        double[] positive) {
+    static void forward(Plan p, MemorySegment panels, float invT, int rb0, int rb1, float[] runMax,
+                        double[] runSum, double[] positive) {
         Workspace ws = WORKSPACE.get();
         float[] bp = ws.bp(p.bj * p.d);
-        float[] ap = ws.ap(MR * p.d);
         float[] tile = ws.tile(MR * p.bc);
         int half = p.m / 2;
         for (int r = rb0 * MR; r < Math.min(p.m, rb1 * MR); r++) {
@@ -92,14 +94,14 @@ final class CpuNtXentTiles {
         }
         for (int jb = 0; jb < p.m; jb += p.bj) {
             int jn = Math.min(p.bj, p.m - jb);
-            packColumns(zn, p.d, jb, jn, bp);
+            copyColumns(panels, p.d, jb, jn, bp);
             for (int rb = rb0; rb < rb1; rb++) {
                 int i0 = rb * MR;
                 int rows = Math.min(MR, p.m - i0);
-                packRows(zn, p.d, i0, rows, ap);
+                long aAt = ((long) (i0 / NR) * NR * p.d + i0 % NR) << 2;
                 for (int c0 = 0; c0 < jn; c0 += p.bc) {
                     int cols = Math.min(p.bc, jn - c0);
-                    similarities(ap, bp, c0, cols, p.d, invT, tile, p.bc);
+                    similarities(panels, aAt, bp, c0, cols, p.d, invT, tile, p.bc);
                     int gj0 = jb + c0;
                     for (int r = 0; r < rows; r++) {
                         int i = i0 + r;
@@ -121,11 +123,10 @@ final class CpuNtXentTiles {
      * sum over j of w_ij zn_j, w_ij = exp(s_ij - lse_i) + exp(s_ij - lse_j) for j != i, minus 2 at
      * the partner; {@link CpuNtXent} scales it and applies the normalisation backward.
      */
-    static void backward(Plan p, Rows zn, MemorySegment lse, long lseBase, float invT, int rb0, int rb1,
-                         Rows dz) {
+    static void backward(Plan p, Rows zn, MemorySegment panels, MemorySegment lse, long lseBase, float invT,
+                         int rb0, int rb1, Rows dz) {
         Workspace ws = WORKSPACE.get();
         float[] bp = ws.bp(p.bj * p.d);
-        float[] ap = ws.ap(MR * p.d);
         float[] tile = ws.tile(MR * p.bc);
         int half = p.m / 2;
         int r0 = rb0 * MR;
@@ -137,17 +138,17 @@ final class CpuNtXentTiles {
         CpuFloats.fill(dz.seg, dz.base + (long) r0 * p.d, (long) (r1 - r0) * p.d, 0f);
         for (int jb = 0; jb < p.m; jb += p.bj) {
             int jn = Math.min(p.bj, p.m - jb);
-            packColumns(zn, p.d, jb, jn, bp);
+            copyColumns(panels, p.d, jb, jn, bp);
             copyRows(zn, p.d, dp, jb, jn, rp);
             MemorySegment.copy(lse, F, (lseBase + jb) << 2, lj, 0, jn);
             for (int rb = rb0; rb < rb1; rb++) {
                 int i0 = rb * MR;
                 int rows = Math.min(MR, p.m - i0);
-                packRows(zn, p.d, i0, rows, ap);
+                long aAt = ((long) (i0 / NR) * NR * p.d + i0 % NR) << 2;
                 for (int c0 = 0; c0 < jn; c0 += p.bc) {
                     int cols = Math.min(p.bc, jn - c0);
                     int gj0 = jb + c0;
-                    similarities(ap, bp, c0, cols, p.d, invT, tile, p.bc);
+                    similarities(panels, aAt, bp, c0, cols, p.d, invT, tile, p.bc);
                     for (int r = 0; r < rows; r++) {
                         int i = i0 + r;
                         weights(tile, r * p.bc, cols, lse.getAtIndex(F, lseBase + i), i - gj0,
@@ -159,94 +160,95 @@ final class CpuNtXentTiles {
         }
     }
 
+    /** Floats of the panel buffer for m rows of d features: m rounded up to NR, times d. */
+    static long panelFloats(int m, int d) {
+        return (long) ((m + NR - 1) / NR) * NR * d;
+    }
+
     /**
-     * Panels of zn^T for columns [jb, jb + jn): column jb + q*NR + x, feature k at
-     * bp[q*NR*d + k*NR + x]; columns past jn are zero.
+     * Packs zn^T panels [q0, q1) into {@code panels}: row j = q*NR + x, feature k at
+     * panels[q*NR*d + k*NR + x]; rows past m are zero. Every operand of the micro-kernel is a slice
+     * of this one buffer: a column block is a contiguous run of panels, and the MR rows of a row
+     * block are MR consecutive lanes of one panel (MR divides NR).
      */
-    private static void packColumns(Rows zn, int d, int jb, int jn, float[] bp) {
-        for (int q = 0; q * NR < jn; q++) {
-            int base = q * NR * d;
-            int width = Math.min(NR, jn - q * NR);
+    static void packPanels(Rows zn, int m, int d, MemorySegment panels, int q0, int q1) {
+        float[] panel = new float[NR * d];
+        for (int q = q0; q < q1; q++) {
             for (int x = 0; x < NR; x++) {
-                if (x >= width) {
+                int j = q * NR + x;
+                if (j >= m) {
                     for (int k = 0; k < d; k++) {
-                        bp[base + k * NR + x] = 0f;
+                        panel[k * NR + x] = 0f;
                     }
                     continue;
                 }
-                long row = zn.base + (long) (jb + q * NR + x) * d;
+                long row = zn.base + (long) j * d;
                 int k = 0;
                 for (; k + L <= d; k += L) {
                     FloatVector.fromMemorySegment(S, zn.seg, (row + k) << 2, ORDER)
-                            .intoArray(bp, base + k * NR + x, PANEL_STRIDE, 0);
+                            .intoArray(panel, k * NR + x, PANEL_STRIDE, 0);
                 }
                 for (; k < d; k++) {
-                    bp[base + k * NR + x] = zn.seg.getAtIndex(F, row + k);
+                    panel[k * NR + x] = zn.seg.getAtIndex(F, row + k);
                 }
             }
+            MemorySegment.copy(panel, 0, panels, F, (long) q * NR * d << 2, NR * d);
         }
     }
 
-    /** Rows [i0, i0 + rows) k-major: feature k of row i0 + r at ap[k*MR + r]; rows past {@code rows} are zero. */
-    private static void packRows(Rows zn, int d, int i0, int rows, float[] ap) {
-        for (int r = 0; r < MR; r++) {
-            if (r >= rows) {
-                for (int k = 0; k < d; k++) {
-                    ap[k * MR + r] = 0f;
-                }
-                continue;
-            }
-            long row = zn.base + (long) (i0 + r) * d;
-            for (int k = 0; k < d; k++) {
-                ap[k * MR + r] = zn.seg.getAtIndex(F, row + k);
-            }
-        }
+    /** The panels of columns [jb, jb + jn) (jb a multiple of NR) into bp: one contiguous copy. */
+    private static void copyColumns(MemorySegment panels, int d, int jb, int jn, float[] bp) {
+        MemorySegment.copy(panels, F, (long) jb * d << 2, bp, 0, (jn + NR - 1) / NR * NR * d);
     }
 
-    /** tile[r*ld + c] = invT * (row r of ap) . (column c0 + c of bp) for c < cols rounded up to NR. */
-    private static void similarities(float[] ap, float[] bp, int c0, int cols, int d, float invT, float[] tile,
-                                     int ld) {
+    /**
+     * tile[r*ld + c] = invT * (row r of the row block at byte {@code aAt} of the panels) . (column
+     * c0 + c of bp) for c < cols rounded up to NR.
+     */
+    private static void similarities(MemorySegment panels, long aAt, float[] bp, int c0, int cols, int d, float invT,
+                                     float[] tile, int ld) {
         for (int c = 0; c < cols; c += NR) {
-            kernel(ap, bp, (c0 + c) * d, d, invT, tile, c, ld);
+            kernel(panels, aAt, bp, (c0 + c) * d, d, invT, tile, c, ld);
         }
     }
 
     /**
      * The micro-kernel: an MR x NR tile of similarities over the full depth d, 16 accumulators in
-     * registers; per k 2 vector loads, 8 broadcasts and 16 FMAs (the idiom of {@link CpuSgemm}).
+     * registers; per k 2 vector loads from bp, 8 broadcasts from the row block's lanes of its panel
+     * (stride NR floats per k) and 16 FMAs (the idiom of {@link CpuSgemm}).
      */
-    private static void kernel(float[] ap, float[] bp, int bBase, int d, float invT, float[] tile, int tOff,
-                               int ld) {
+    private static void kernel(MemorySegment panels, long aAt, float[] bp, int bBase, int d, float invT,
+                               float[] tile, int tOff, int ld) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c0a = z, c0b = z, c1a = z, c1b = z, c2a = z, c2b = z, c3a = z, c3b = z;
         FloatVector c4a = z, c4b = z, c5a = z, c5b = z, c6a = z, c6b = z, c7a = z, c7b = z;
-        int ai = 0;
-        for (int bi = bBase, bEnd = bBase + d * NR; bi < bEnd; bi += NR, ai += MR) {
+        long ai = aAt;
+        for (int bi = bBase, bEnd = bBase + d * NR; bi < bEnd; bi += NR, ai += NR << 2) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector a;
-            a = FloatVector.broadcast(S, ap[ai]);
+            a = FloatVector.broadcast(S, panels.get(F, ai));
             c0a = a.fma(b0, c0a);
             c0b = a.fma(b1, c0b);
-            a = FloatVector.broadcast(S, ap[ai + 1]);
+            a = FloatVector.broadcast(S, panels.get(F, ai + 4));
             c1a = a.fma(b0, c1a);
             c1b = a.fma(b1, c1b);
-            a = FloatVector.broadcast(S, ap[ai + 2]);
+            a = FloatVector.broadcast(S, panels.get(F, ai + 8));
             c2a = a.fma(b0, c2a);
             c2b = a.fma(b1, c2b);
-            a = FloatVector.broadcast(S, ap[ai + 3]);
+            a = FloatVector.broadcast(S, panels.get(F, ai + 12));
             c3a = a.fma(b0, c3a);
             c3b = a.fma(b1, c3b);
-            a = FloatVector.broadcast(S, ap[ai + 4]);
+            a = FloatVector.broadcast(S, panels.get(F, ai + 16));
             c4a = a.fma(b0, c4a);
             c4b = a.fma(b1, c4b);
-            a = FloatVector.broadcast(S, ap[ai + 5]);
+            a = FloatVector.broadcast(S, panels.get(F, ai + 20));
             c5a = a.fma(b0, c5a);
             c5b = a.fma(b1, c5b);
-            a = FloatVector.broadcast(S, ap[ai + 6]);
+            a = FloatVector.broadcast(S, panels.get(F, ai + 24));
             c6a = a.fma(b0, c6a);
             c6b = a.fma(b1, c6b);
-            a = FloatVector.broadcast(S, ap[ai + 7]);
+            a = FloatVector.broadcast(S, panels.get(F, ai + 28));
             c7a = a.fma(b0, c7a);
             c7b = a.fma(b1, c7b);
         }
@@ -448,7 +450,6 @@ final class CpuNtXentTiles {
     /** Per-thread buffers, grown on demand and kept for the thread's lifetime (heap; at most about 1 MiB). */
     private static final class Workspace {
         private float[] bp = new float[0];
-        private float[] ap = new float[0];
         private float[] tile = new float[0];
         private float[] rp = new float[0];
         private float[] lse = new float[0];
@@ -480,13 +481,6 @@ final class CpuNtXentTiles {
                 bp = new float[size];
             }
             return bp;
-        }
-
-        float[] ap(int size) {
-            if (ap.length < size) {
-                ap = new float[size];
-            }
-            return ap;
         }
 
         float[] tile(int size) {

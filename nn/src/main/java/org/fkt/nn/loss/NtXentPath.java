@@ -13,7 +13,7 @@ public enum NtXentPath {
     /** The composed reference path. */
     COMPOSED;
 
-    /** System property that overrides the default path for {@link NtXent#loss(org.fkt.engine.tensor.Tensor, double)}. */
+    /** System property that picks the path of {@link NtXent#loss(org.fkt.engine.tensor.Tensor, double)}. */
     public static final String PROPERTY = "fkt.ntxent.path";
 
     /** The path named by {@link #PROPERTY} ("fused" or "composed"), {@link #FUSED} when unset. */

@@ -81,7 +81,8 @@ class NtXentTest {
             System.setProperty(NtXentPath.PROPERTY, "flash");
             var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     NtXentPath::fromSystemProperty);
-            assertTrue(e.getMessage().contains("flash") && e.getMessage().contains(NtXentPath.PROPERTY), e.getMessage());
+            assertTrue(e.getMessage().contains("flash") && e.getMessage().contains(NtXentPath.PROPERTY),
+                    e.getMessage());
         } finally {
             if (saved == null) {
                 System.clearProperty(NtXentPath.PROPERTY);
@@ -137,8 +138,10 @@ class NtXentTest {
                     Tensor loss = NtXent.loss(z, t, path);
                     loss.backward();
                     String key = tag + "." + t;
-                    assertRelative(path + " loss " + key, expected.get("loss." + key).toDoubleArray(), loss.toDoubleArray(), 1e-5);
-                    assertRelative(path + " grad " + key, expected.get("grad." + key).toDoubleArray(), z.grad().toDoubleArray(), 1e-4);
+                    assertRelative(path + " loss " + key, expected.get("loss." + key).toDoubleArray(),
+                            loss.toDoubleArray(), 1e-5);
+                    assertRelative(path + " grad " + key, expected.get("grad." + key).toDoubleArray(),
+                            z.grad().toDoubleArray(), 1e-4);
                 }
             }
         }
