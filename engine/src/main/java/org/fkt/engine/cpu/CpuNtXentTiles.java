@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -19,13 +18,12 @@ import jdk.incubator.vector.VectorSpecies;
  * block straight from their panel (MR consecutive lanes of it) and takes its columns from a copy of
  * the current column block. A task owns a contiguous range of MR-row blocks. Columns go in blocks of
  * {@code bj} (copied to a per-thread array of bj * D floats, sized to stay in L2), cut into sub-tiles
- * of {@code bc} columns. Loop order: column block, row block, sub-tile, so a column block serves every
- * row block of the task while it is in L2; per-row state (running max and sum, positive logit) lives
- * in arrays indexed by row, written only by the owning task. Per-thread heap buffers stay at about
- * 1 MiB whatever N is.
+ * of {@code bc} columns. Loop order: row group, column block, row block, sub-tile, so a column block
+ * serves every row block of a group, and the group's rows (256 KiB) stay in L2 across column blocks.
+ * Per-row state (running max and sum, positive logit) lives in arrays indexed by row, written only by
+ * the owning task. Per-thread heap buffers stay at about 1.5 MiB whatever N is.
  *
- * <p>exp is {@link #exp}, a Cephes-style polynomial (within a few ulp on the arguments met here,
- * all at most about 0), several times faster than {@code VectorOperators.EXP} on this JDK.
+ * The unrolled micro-kernels and the vector exp are in {@link CpuNtXentKernels}.
  */
 final class CpuNtXentTiles {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -40,6 +38,8 @@ final class CpuNtXentTiles {
     private static final int BC_MAX = 256;
     /** Target size of one packed column block, floats (512 KiB, a quarter of this machine's L2). */
     private static final int BLOCK_FLOATS = 128 * 1024;
+    /** Target size of a row group's rows, floats (256 KiB). */
+    private static final int GROUP_FLOATS = 64 * 1024;
     /** Scatter map {0, NR, 2 NR, ...}: one row's consecutive features into a column of a panel. */
     private static final int[] PANEL_STRIDE = stride(NR);
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -56,16 +56,18 @@ final class CpuNtXentTiles {
     }
 
     /**
-     * Geometry of one call: m rows of zn (2N), d features, column block bj and sub-tile bc
-     * (both multiples of NR, bc divides bj).
+     * Geometry of one call: m rows of zn (2N), d features, column block bj and sub-tile bc (both
+     * multiples of NR, bc divides bj), and row blocks per group (a group's rows stay in L2 while it
+     * meets every column block).
      */
-    record Plan(int m, int d, int bj, int bc) {
+    record Plan(int m, int d, int bj, int bc, int group) {
         static Plan of(int m, int d) {
             int fit = Math.max(NR, BLOCK_FLOATS / d / NR * NR);
             int bc = Math.min(BC_MAX, fit);
             int bj = Math.max(bc, fit / bc * bc);
             bj = Math.min(bj, (m + bc - 1) / bc * bc);
-            return new Plan(m, d, bj, bc);
+            int group = Math.max(1, GROUP_FLOATS / (MR * d));
+            return new Plan(m, d, bj, bc, group);
         }
 
         int rowBlocks() {
@@ -92,26 +94,29 @@ final class CpuNtXentTiles {
             runMax[r] = Float.NEGATIVE_INFINITY;
             runSum[r] = 0;
         }
-        for (int jb = 0; jb < p.m; jb += p.bj) {
-            int jn = Math.min(p.bj, p.m - jb);
-            copyColumns(panels, p.d, jb, jn, bp);
-            for (int rb = rb0; rb < rb1; rb++) {
-                int i0 = rb * MR;
-                int rows = Math.min(MR, p.m - i0);
-                long aAt = ((long) (i0 / NR) * NR * p.d + i0 % NR) << 2;
-                for (int c0 = 0; c0 < jn; c0 += p.bc) {
-                    int cols = Math.min(p.bc, jn - c0);
-                    similarities(panels, aAt, bp, c0, cols, p.d, invT, tile, p.bc);
-                    int gj0 = jb + c0;
-                    for (int r = 0; r < rows; r++) {
-                        int i = i0 + r;
-                        int off = r * p.bc;
-                        maskRow(tile, off, cols, i - gj0);
-                        int partner = (i < half ? i + half : i - half) - gj0;
-                        if (partner >= 0 && partner < cols) {
-                            positive[i] = tile[off + partner];
+        for (int g0 = rb0; g0 < rb1; g0 += p.group) {
+            int g1 = Math.min(rb1, g0 + p.group);
+            for (int jb = 0; jb < p.m; jb += p.bj) {
+                int jn = Math.min(p.bj, p.m - jb);
+                copyColumns(panels, p.d, jb, jn, bp);
+                for (int rb = g0; rb < g1; rb++) {
+                    int i0 = rb * MR;
+                    int rows = Math.min(MR, p.m - i0);
+                    long aAt = rowBlockAt(i0, p.d);
+                    for (int c0 = 0; c0 < jn; c0 += p.bc) {
+                        int cols = Math.min(p.bc, jn - c0);
+                        int gj0 = jb + c0;
+                        similarities(panels, aAt, bp, c0, cols, p.d, invT, tile, p.bc);
+                        for (int r = 0; r < rows; r++) {
+                            int i = i0 + r;
+                            int off = r * p.bc;
+                            maskRow(tile, off, cols, i - gj0);
+                            int partner = (i < half ? i + half : i - half) - gj0;
+                            if (partner >= 0 && partner < cols) {
+                                positive[i] = tile[off + partner];
+                            }
+                            online(tile, off, cols, i, runMax, runSum);
                         }
-                        online(tile, off, cols, i, runMax, runSum);
                     }
                 }
             }
@@ -128,36 +133,44 @@ final class CpuNtXentTiles {
         Workspace ws = WORKSPACE.get();
         float[] bp = ws.bp(p.bj * p.d);
         float[] tile = ws.tile(MR * p.bc);
-        int half = p.m / 2;
-        int r0 = rb0 * MR;
-        int r1 = Math.min(p.m, rb1 * MR);
         int dp = paddedWidth(p.d);
         float[] rp = ws.rp(p.bj * dp);
         float[] lj = ws.lse(p.bj);
         float[] spill = ws.spill(MR * NR);
+        int half = p.m / 2;
+        int r0 = rb0 * MR;
+        int r1 = Math.min(p.m, rb1 * MR);
         CpuFloats.fill(dz.seg, dz.base + (long) r0 * p.d, (long) (r1 - r0) * p.d, 0f);
-        for (int jb = 0; jb < p.m; jb += p.bj) {
-            int jn = Math.min(p.bj, p.m - jb);
-            copyColumns(panels, p.d, jb, jn, bp);
-            copyRows(zn, p.d, dp, jb, jn, rp);
-            MemorySegment.copy(lse, F, (lseBase + jb) << 2, lj, 0, jn);
-            for (int rb = rb0; rb < rb1; rb++) {
-                int i0 = rb * MR;
-                int rows = Math.min(MR, p.m - i0);
-                long aAt = ((long) (i0 / NR) * NR * p.d + i0 % NR) << 2;
-                for (int c0 = 0; c0 < jn; c0 += p.bc) {
-                    int cols = Math.min(p.bc, jn - c0);
-                    int gj0 = jb + c0;
-                    similarities(panels, aAt, bp, c0, cols, p.d, invT, tile, p.bc);
-                    for (int r = 0; r < rows; r++) {
-                        int i = i0 + r;
-                        weights(tile, r * p.bc, cols, lse.getAtIndex(F, lseBase + i), i - gj0,
-                                (i < half ? i + half : i - half) - gj0, lj, c0);
+        for (int g0 = rb0; g0 < rb1; g0 += p.group) {
+            int g1 = Math.min(rb1, g0 + p.group);
+            for (int jb = 0; jb < p.m; jb += p.bj) {
+                int jn = Math.min(p.bj, p.m - jb);
+                copyColumns(panels, p.d, jb, jn, bp);
+                copyRows(zn, p.d, dp, jb, jn, rp);
+                MemorySegment.copy(lse, F, (lseBase + jb) << 2, lj, 0, jn);
+                for (int rb = g0; rb < g1; rb++) {
+                    int i0 = rb * MR;
+                    int rows = Math.min(MR, p.m - i0);
+                    long aAt = rowBlockAt(i0, p.d);
+                    for (int c0 = 0; c0 < jn; c0 += p.bc) {
+                        int cols = Math.min(p.bc, jn - c0);
+                        int gj0 = jb + c0;
+                        similarities(panels, aAt, bp, c0, cols, p.d, invT, tile, p.bc);
+                        for (int r = 0; r < rows; r++) {
+                            int i = i0 + r;
+                            weights(tile, r * p.bc, cols, lse.getAtIndex(F, lseBase + i), i - gj0,
+                                    (i < half ? i + half : i - half) - gj0, lj, c0);
+                        }
+                        CpuNtXentKernels.accumulate(tile, p.bc, rows, cols, rp, c0 * dp, dp, p.d, dz, i0, spill);
                     }
-                    accumulate(tile, p.bc, rows, cols, rp, c0 * dp, dp, p.d, dz, i0, spill);
                 }
             }
         }
+    }
+
+    /** Byte offset in the panels of row i0's lane at k = 0 (i0 a multiple of MR). */
+    private static long rowBlockAt(int i0, int d) {
+        return ((long) (i0 / NR) * NR * d + i0 % NR) << 2;
     }
 
     /** Floats of the panel buffer for m rows of d features: m rounded up to NR, times d. */
@@ -208,66 +221,8 @@ final class CpuNtXentTiles {
     private static void similarities(MemorySegment panels, long aAt, float[] bp, int c0, int cols, int d, float invT,
                                      float[] tile, int ld) {
         for (int c = 0; c < cols; c += NR) {
-            kernel(panels, aAt, bp, (c0 + c) * d, d, invT, tile, c, ld);
+            CpuNtXentKernels.similarity(panels, aAt, bp, (c0 + c) * d, d, invT, tile, c, ld);
         }
-    }
-
-    /**
-     * The micro-kernel: an MR x NR tile of similarities over the full depth d, 16 accumulators in
-     * registers; per k 2 vector loads from bp, 8 broadcasts from the row block's lanes of its panel
-     * (stride NR floats per k) and 16 FMAs (the idiom of {@link CpuSgemm}).
-     */
-    private static void kernel(MemorySegment panels, long aAt, float[] bp, int bBase, int d, float invT,
-                               float[] tile, int tOff, int ld) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0a = z, c0b = z, c1a = z, c1b = z, c2a = z, c2b = z, c3a = z, c3b = z;
-        FloatVector c4a = z, c4b = z, c5a = z, c5b = z, c6a = z, c6b = z, c7a = z, c7b = z;
-        long ai = aAt;
-        for (int bi = bBase, bEnd = bBase + d * NR; bi < bEnd; bi += NR, ai += NR << 2) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a;
-            a = FloatVector.broadcast(S, panels.get(F, ai));
-            c0a = a.fma(b0, c0a);
-            c0b = a.fma(b1, c0b);
-            a = FloatVector.broadcast(S, panels.get(F, ai + 4));
-            c1a = a.fma(b0, c1a);
-            c1b = a.fma(b1, c1b);
-            a = FloatVector.broadcast(S, panels.get(F, ai + 8));
-            c2a = a.fma(b0, c2a);
-            c2b = a.fma(b1, c2b);
-            a = FloatVector.broadcast(S, panels.get(F, ai + 12));
-            c3a = a.fma(b0, c3a);
-            c3b = a.fma(b1, c3b);
-            a = FloatVector.broadcast(S, panels.get(F, ai + 16));
-            c4a = a.fma(b0, c4a);
-            c4b = a.fma(b1, c4b);
-            a = FloatVector.broadcast(S, panels.get(F, ai + 20));
-            c5a = a.fma(b0, c5a);
-            c5b = a.fma(b1, c5b);
-            a = FloatVector.broadcast(S, panels.get(F, ai + 24));
-            c6a = a.fma(b0, c6a);
-            c6b = a.fma(b1, c6b);
-            a = FloatVector.broadcast(S, panels.get(F, ai + 28));
-            c7a = a.fma(b0, c7a);
-            c7b = a.fma(b1, c7b);
-        }
-        c0a.mul(invT).intoArray(tile, tOff);
-        c0b.mul(invT).intoArray(tile, tOff + L);
-        c1a.mul(invT).intoArray(tile, ld + tOff);
-        c1b.mul(invT).intoArray(tile, ld + tOff + L);
-        c2a.mul(invT).intoArray(tile, 2 * ld + tOff);
-        c2b.mul(invT).intoArray(tile, 2 * ld + tOff + L);
-        c3a.mul(invT).intoArray(tile, 3 * ld + tOff);
-        c3b.mul(invT).intoArray(tile, 3 * ld + tOff + L);
-        c4a.mul(invT).intoArray(tile, 4 * ld + tOff);
-        c4b.mul(invT).intoArray(tile, 4 * ld + tOff + L);
-        c5a.mul(invT).intoArray(tile, 5 * ld + tOff);
-        c5b.mul(invT).intoArray(tile, 5 * ld + tOff + L);
-        c6a.mul(invT).intoArray(tile, 6 * ld + tOff);
-        c6b.mul(invT).intoArray(tile, 6 * ld + tOff + L);
-        c7a.mul(invT).intoArray(tile, 7 * ld + tOff);
-        c7b.mul(invT).intoArray(tile, 7 * ld + tOff + L);
     }
 
     /**
@@ -297,7 +252,7 @@ final class CpuNtXentTiles {
         FloatVector shift = FloatVector.broadcast(S, max);
         FloatVector sum = FloatVector.zero(S);
         for (int c = 0; c < cols; c += L) {
-            sum = sum.add(exp(FloatVector.fromArray(S, tile, off + c).sub(shift)));
+            sum = sum.add(CpuNtXentKernels.exp(FloatVector.fromArray(S, tile, off + c).sub(shift)));
         }
         runSum[i] = runSum[i] * Math.exp((double) old - max) + sum.reduceLanes(VectorOperators.ADD);
         runMax[i] = max;
@@ -323,7 +278,7 @@ final class CpuNtXentTiles {
      * weights exp(s - lse_i) + exp(s - lse_j), 0 on the diagonal (column {@code diag}) and minus 2
      * at the partner (column {@code partner}), where that entry is formed in double so that the
      * near-cancellation of a confident positive keeps its digits. Columns past cols are left as
-     * garbage that {@link #accumulate} does not read.
+     * garbage that {@link CpuNtXentKernels#accumulate} does not read.
      */
     private static void weights(float[] tile, int off, int cols, float lseI, int diag, int partner, float[] lj,
                                 int c0) {
@@ -333,7 +288,7 @@ final class CpuNtXentTiles {
         for (int c = 0; c < cols; c += L) {
             FloatVector s = FloatVector.fromArray(S, tile, off + c);
             FloatVector lse = FloatVector.fromArray(S, lj, c0 + c);
-            exp(s.sub(li)).add(exp(s.sub(lse))).intoArray(tile, off + c);
+            CpuNtXentKernels.exp(s.sub(li)).add(CpuNtXentKernels.exp(s.sub(lse))).intoArray(tile, off + c);
         }
         if (diag >= 0 && diag < cols) {
             tile[off + diag] = 0f;
@@ -344,110 +299,7 @@ final class CpuNtXentTiles {
         }
     }
 
-    /**
-     * dz[i0 + r] += sum over c < cols of tile[r*ld + c] * rp[rBase + c*dp ..] for r < rows: per
-     * chunk of NR features 16 accumulators; per column 2 loads of a zn row, 8 broadcasts, 16 FMAs.
-     * Full chunks are added into dz with vector loads and stores, the last partial one through
-     * {@code spill} element by element.
-     */
-    private static void accumulate(float[] tile, int ld, int rows, int cols, float[] rp, int rBase, int dp, int d,
-                                   Rows dz, int i0, float[] spill) {
-        for (int d0 = 0; d0 < d; d0 += NR) {
-            FloatVector z = FloatVector.zero(S);
-            FloatVector c0a = z, c0b = z, c1a = z, c1b = z, c2a = z, c2b = z, c3a = z, c3b = z;
-            FloatVector c4a = z, c4b = z, c5a = z, c5b = z, c6a = z, c6b = z, c7a = z, c7b = z;
-            int bi = rBase + d0;
-            for (int c = 0; c < cols; c++, bi += dp) {
-                FloatVector b0 = FloatVector.fromArray(S, rp, bi);
-                FloatVector b1 = FloatVector.fromArray(S, rp, bi + L);
-                FloatVector a;
-                a = FloatVector.broadcast(S, tile[c]);
-                c0a = a.fma(b0, c0a);
-                c0b = a.fma(b1, c0b);
-                a = FloatVector.broadcast(S, tile[ld + c]);
-                c1a = a.fma(b0, c1a);
-                c1b = a.fma(b1, c1b);
-                a = FloatVector.broadcast(S, tile[2 * ld + c]);
-                c2a = a.fma(b0, c2a);
-                c2b = a.fma(b1, c2b);
-                a = FloatVector.broadcast(S, tile[3 * ld + c]);
-                c3a = a.fma(b0, c3a);
-                c3b = a.fma(b1, c3b);
-                a = FloatVector.broadcast(S, tile[4 * ld + c]);
-                c4a = a.fma(b0, c4a);
-                c4b = a.fma(b1, c4b);
-                a = FloatVector.broadcast(S, tile[5 * ld + c]);
-                c5a = a.fma(b0, c5a);
-                c5b = a.fma(b1, c5b);
-                a = FloatVector.broadcast(S, tile[6 * ld + c]);
-                c6a = a.fma(b0, c6a);
-                c6b = a.fma(b1, c6b);
-                a = FloatVector.broadcast(S, tile[7 * ld + c]);
-                c7a = a.fma(b0, c7a);
-                c7b = a.fma(b1, c7b);
-            }
-            c0a.intoArray(spill, 0);
-            c0b.intoArray(spill, L);
-            c1a.intoArray(spill, NR);
-            c1b.intoArray(spill, NR + L);
-            c2a.intoArray(spill, 2 * NR);
-            c2b.intoArray(spill, 2 * NR + L);
-            c3a.intoArray(spill, 3 * NR);
-            c3b.intoArray(spill, 3 * NR + L);
-            c4a.intoArray(spill, 4 * NR);
-            c4b.intoArray(spill, 4 * NR + L);
-            c5a.intoArray(spill, 5 * NR);
-            c5b.intoArray(spill, 5 * NR + L);
-            c6a.intoArray(spill, 6 * NR);
-            c6b.intoArray(spill, 6 * NR + L);
-            c7a.intoArray(spill, 7 * NR);
-            c7b.intoArray(spill, 7 * NR + L);
-            addSpill(spill, rows, Math.min(NR, d - d0), dz, dz.base + (long) i0 * d + d0, d);
-        }
-    }
-
-    /** dz rows r < rows at {@code at + r*d}: += spill[r*NR .. r*NR + width), by vectors when width is NR. */
-    private static void addSpill(float[] spill, int rows, int width, Rows dz, long at, int d) {
-        for (int r = 0; r < rows; r++) {
-            long row = at + (long) r * d;
-            if (width == NR) {
-                long off = row << 2;
-                long off1 = (row + L) << 2;
-                FloatVector.fromMemorySegment(S, dz.seg, off, ORDER).add(FloatVector.fromArray(S, spill, r * NR))
-                        .intoMemorySegment(dz.seg, off, ORDER);
-                FloatVector.fromMemorySegment(S, dz.seg, off1, ORDER).add(FloatVector.fromArray(S, spill, r * NR + L))
-                        .intoMemorySegment(dz.seg, off1, ORDER);
-            } else {
-                for (int k = 0; k < width; k++) {
-                    dz.seg.setAtIndex(F, row + k, dz.seg.getAtIndex(F, row + k) + spill[r * NR + k]);
-                }
-            }
-        }
-    }
-
-    /**
-     * e^x for x at most about 0 (larger x is not met here): x = n ln2 + r with |r| <= ln2/2, e^r by
-     * the Cephes single-precision polynomial, 2^n put into the exponent bits. x is clamped at -88,
-     * where n = -127 and the exponent field 0 make the result exactly 0: so e^x is 0 below about
-     * -87.68 (instead of a denormal) and for minus infinity, with no mask or blend; NaN stays NaN.
-     */
-    static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(-88f);
-        FloatVector t = xc.fma(1.44269504088896341f, 12582912f);
-        FloatVector n = t.sub(12582912f);
-        FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), xc).add(n.mul(2.12194440e-4f));
-        FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f);
-        p = p.fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
-        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
-        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
-        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
-        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
-        FloatVector er = p.fma(r.mul(r), r).add(1f);
-        IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
-        return er.mul((FloatVector) bits.reinterpretAsFloats());
-    }
-
-    /** Per-thread buffers, grown on demand and kept for the thread's lifetime (heap; at most about 1 MiB). */
+    /** Per-thread buffers, grown on demand and kept for the thread's lifetime (heap; about 1.5 MiB at most). */
     private static final class Workspace {
         private float[] bp = new float[0];
         private float[] tile = new float[0];

@@ -8,13 +8,13 @@ import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /** The vector exp of the fused NT-Xent tiles against Math.exp, and its edge values. */
-class CpuNtXentTilesTest {
+class CpuNtXentKernelsTest {
     private static final int L = CpuNtXentTiles.L;
 
     private static float[] exp(float[] x) {
         float[] out = new float[x.length];
         for (int i = 0; i < x.length; i += L) {
-            CpuNtXentTiles.exp(FloatVector.fromArray(CpuNtXentTiles.S, x, i)).intoArray(out, i);
+            CpuNtXentKernels.exp(FloatVector.fromArray(CpuNtXentTiles.S, x, i)).intoArray(out, i);
         }
         return out;
     }

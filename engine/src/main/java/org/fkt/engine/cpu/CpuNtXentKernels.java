@@ -1,0 +1,191 @@
+package org.fkt.engine.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The float32 micro-kernels of the fused NT-Xent ({@link CpuNtXentTiles} drives them): an MR x NR
+ * tile of similarities, the backward's weight tile times zn rows, and a vector exp. They are
+ * unrolled by hand with one local per accumulator so that C2 keeps all of them in registers, and
+ * finish through small float[] buffers rather than by passing vectors to calls (a vector passed to a
+ * call that is not inlined is boxed); see {@link CpuFloats} for the Vector-API pitfalls behind this.
+ *
+ * <p>exp is a Cephes-style polynomial (within one ulp of Math.exp on [-87.5, 0.5] in the test),
+ * several times faster than {@code VectorOperators.EXP} on this JDK.
+ */
+final class CpuNtXentKernels {
+    private static final VectorSpecies<Float> S = CpuNtXentTiles.S;
+    private static final int L = CpuNtXentTiles.L;
+    private static final int NR = CpuNtXentTiles.NR;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+    private CpuNtXentKernels() {
+    }
+
+    /**
+     * The micro-kernel: an MR x NR tile of similarities over the full depth d, 16 accumulators in
+     * registers; per k 2 vector loads from bp, 8 broadcasts from the row block's lanes of its panel
+     * (stride NR floats per k) and 16 FMAs (the idiom of {@link CpuSgemm}).
+     */
+    static void similarity(MemorySegment panels, long aAt, float[] bp, int bBase, int d, float invT,
+                           float[] tile, int tOff, int ld) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0a = z, c0b = z, c1a = z, c1b = z, c2a = z, c2b = z, c3a = z, c3b = z;
+        FloatVector c4a = z, c4b = z, c5a = z, c5b = z, c6a = z, c6b = z, c7a = z, c7b = z;
+        long ai = aAt;
+        for (int bi = bBase, bEnd = bBase + d * NR; bi < bEnd; bi += NR, ai += NR << 2) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a;
+            a = FloatVector.broadcast(S, panels.get(F, ai));
+            c0a = a.fma(b0, c0a);
+            c0b = a.fma(b1, c0b);
+            a = FloatVector.broadcast(S, panels.get(F, ai + 4));
+            c1a = a.fma(b0, c1a);
+            c1b = a.fma(b1, c1b);
+            a = FloatVector.broadcast(S, panels.get(F, ai + 8));
+            c2a = a.fma(b0, c2a);
+            c2b = a.fma(b1, c2b);
+            a = FloatVector.broadcast(S, panels.get(F, ai + 12));
+            c3a = a.fma(b0, c3a);
+            c3b = a.fma(b1, c3b);
+            a = FloatVector.broadcast(S, panels.get(F, ai + 16));
+            c4a = a.fma(b0, c4a);
+            c4b = a.fma(b1, c4b);
+            a = FloatVector.broadcast(S, panels.get(F, ai + 20));
+            c5a = a.fma(b0, c5a);
+            c5b = a.fma(b1, c5b);
+            a = FloatVector.broadcast(S, panels.get(F, ai + 24));
+            c6a = a.fma(b0, c6a);
+            c6b = a.fma(b1, c6b);
+            a = FloatVector.broadcast(S, panels.get(F, ai + 28));
+            c7a = a.fma(b0, c7a);
+            c7b = a.fma(b1, c7b);
+        }
+        c0a.mul(invT).intoArray(tile, tOff);
+        c0b.mul(invT).intoArray(tile, tOff + L);
+        c1a.mul(invT).intoArray(tile, ld + tOff);
+        c1b.mul(invT).intoArray(tile, ld + tOff + L);
+        c2a.mul(invT).intoArray(tile, 2 * ld + tOff);
+        c2b.mul(invT).intoArray(tile, 2 * ld + tOff + L);
+        c3a.mul(invT).intoArray(tile, 3 * ld + tOff);
+        c3b.mul(invT).intoArray(tile, 3 * ld + tOff + L);
+        c4a.mul(invT).intoArray(tile, 4 * ld + tOff);
+        c4b.mul(invT).intoArray(tile, 4 * ld + tOff + L);
+        c5a.mul(invT).intoArray(tile, 5 * ld + tOff);
+        c5b.mul(invT).intoArray(tile, 5 * ld + tOff + L);
+        c6a.mul(invT).intoArray(tile, 6 * ld + tOff);
+        c6b.mul(invT).intoArray(tile, 6 * ld + tOff + L);
+        c7a.mul(invT).intoArray(tile, 7 * ld + tOff);
+        c7b.mul(invT).intoArray(tile, 7 * ld + tOff + L);
+    }
+
+    /**
+     * dz[i0 + r] += sum over c < cols of tile[r*ld + c] * rp[rBase + c*dp ..] for r < rows: per
+     * chunk of NR features 16 accumulators; per column 2 loads of a zn row, 8 broadcasts, 16 FMAs.
+     * Full chunks are added into dz with vector loads and stores, the last partial one through
+     * {@code spill} element by element.
+     */
+    static void accumulate(float[] tile, int ld, int rows, int cols, float[] rp, int rBase, int dp, int d,
+                           CpuNtXentTiles.Rows dz, int i0, float[] spill) {
+        for (int d0 = 0; d0 < d; d0 += NR) {
+            FloatVector z = FloatVector.zero(S);
+            FloatVector c0a = z, c0b = z, c1a = z, c1b = z, c2a = z, c2b = z, c3a = z, c3b = z;
+            FloatVector c4a = z, c4b = z, c5a = z, c5b = z, c6a = z, c6b = z, c7a = z, c7b = z;
+            int bi = rBase + d0;
+            for (int c = 0; c < cols; c++, bi += dp) {
+                FloatVector b0 = FloatVector.fromArray(S, rp, bi);
+                FloatVector b1 = FloatVector.fromArray(S, rp, bi + L);
+                FloatVector a;
+                a = FloatVector.broadcast(S, tile[c]);
+                c0a = a.fma(b0, c0a);
+                c0b = a.fma(b1, c0b);
+                a = FloatVector.broadcast(S, tile[ld + c]);
+                c1a = a.fma(b0, c1a);
+                c1b = a.fma(b1, c1b);
+                a = FloatVector.broadcast(S, tile[2 * ld + c]);
+                c2a = a.fma(b0, c2a);
+                c2b = a.fma(b1, c2b);
+                a = FloatVector.broadcast(S, tile[3 * ld + c]);
+                c3a = a.fma(b0, c3a);
+                c3b = a.fma(b1, c3b);
+                a = FloatVector.broadcast(S, tile[4 * ld + c]);
+                c4a = a.fma(b0, c4a);
+                c4b = a.fma(b1, c4b);
+                a = FloatVector.broadcast(S, tile[5 * ld + c]);
+                c5a = a.fma(b0, c5a);
+                c5b = a.fma(b1, c5b);
+                a = FloatVector.broadcast(S, tile[6 * ld + c]);
+                c6a = a.fma(b0, c6a);
+                c6b = a.fma(b1, c6b);
+                a = FloatVector.broadcast(S, tile[7 * ld + c]);
+                c7a = a.fma(b0, c7a);
+                c7b = a.fma(b1, c7b);
+            }
+            c0a.intoArray(spill, 0);
+            c0b.intoArray(spill, L);
+            c1a.intoArray(spill, NR);
+            c1b.intoArray(spill, NR + L);
+            c2a.intoArray(spill, 2 * NR);
+            c2b.intoArray(spill, 2 * NR + L);
+            c3a.intoArray(spill, 3 * NR);
+            c3b.intoArray(spill, 3 * NR + L);
+            c4a.intoArray(spill, 4 * NR);
+            c4b.intoArray(spill, 4 * NR + L);
+            c5a.intoArray(spill, 5 * NR);
+            c5b.intoArray(spill, 5 * NR + L);
+            c6a.intoArray(spill, 6 * NR);
+            c6b.intoArray(spill, 6 * NR + L);
+            c7a.intoArray(spill, 7 * NR);
+            c7b.intoArray(spill, 7 * NR + L);
+            addSpill(spill, rows, Math.min(NR, d - d0), dz, dz.base() + (long) i0 * d + d0, d);
+        }
+    }
+
+    /** dz rows r < rows at {@code at + r*d}: += spill[r*NR .. r*NR + width), by vectors when width is NR. */
+    private static void addSpill(float[] spill, int rows, int width, CpuNtXentTiles.Rows dz, long at, int d) {
+        for (int r = 0; r < rows; r++) {
+            long row = at + (long) r * d;
+            if (width == NR) {
+                long off = row << 2;
+                long off1 = (row + L) << 2;
+                FloatVector.fromMemorySegment(S, dz.seg(), off, ORDER).add(FloatVector.fromArray(S, spill, r * NR))
+                        .intoMemorySegment(dz.seg(), off, ORDER);
+                FloatVector.fromMemorySegment(S, dz.seg(), off1, ORDER).add(FloatVector.fromArray(S, spill, r * NR + L))
+                        .intoMemorySegment(dz.seg(), off1, ORDER);
+            } else {
+                for (int k = 0; k < width; k++) {
+                    dz.seg().setAtIndex(F, row + k, dz.seg().getAtIndex(F, row + k) + spill[r * NR + k]);
+                }
+            }
+        }
+    }
+
+    /**
+     * e^x for x at most about 0 (larger x is not met here): x = n ln2 + r with |r| <= ln2/2, e^r by
+     * the Cephes single-precision polynomial, 2^n put into the exponent bits. x is clamped at -88,
+     * where n = -127 and the exponent field 0 make the result exactly 0: so e^x is 0 below about
+     * -87.68 (instead of a denormal) and for minus infinity, with no mask or blend; NaN stays NaN.
+     */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(-88f);
+        FloatVector t = xc.fma(1.44269504088896341f, 12582912f);
+        FloatVector n = t.sub(12582912f);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), xc).add(n.mul(2.12194440e-4f));
+        FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f);
+        p = p.fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+        FloatVector er = p.fma(r.mul(r), r).add(1f);
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
+        return er.mul((FloatVector) bits.reinterpretAsFloats());
+    }
+}
