@@ -41,8 +41,7 @@ class NtXentFusedTest {
                 Arguments.of(510, 2048, 0.5, 1.0),
                 Arguments.of(512, 16, 0.07, 3.0),
                 Arguments.of(512, 256, 1.0, 1.0),
-                Arguments.of(4096, 32, 0.1, 1.0),
-                Arguments.of(4096, 128, 0.05, 1.0),
+                Arguments.of(4096, 64, 0.05, 1.0),
                 Arguments.of(34, 20, 0.3, 1.0),
                 Arguments.of(66, 33, 0.05, 0.01));
     }
@@ -143,7 +142,7 @@ class NtXentFusedTest {
         for (int i = 0; i < want.length; i++) {
             double err = Math.abs(got[i] - want[i]);
             double allowed = rtol * (Math.abs(want[i]) + rms);
-            worst = Math.max(worst, err / (Math.abs(want[i]) + rms));
+            worst = Math.max(worst, err / Math.max(Math.abs(want[i]) + rms, Double.MIN_NORMAL));
             if (!(err <= allowed) || !Double.isFinite(got[i])) {
                 count++;
                 if (bad.size() < 6) {
@@ -151,7 +150,7 @@ class NtXentFusedTest {
                 }
             }
         }
-        System.out.printf("%s: dz worst error %.3g of (|want| + rms)%n", what, worst);
+        System.out.printf("%s: dz worst error %.3g of (|want| + rms %.3g)%n", what, worst, rms);
         if (count > 0) {
             fail(what + ": " + count + " of " + want.length + " gradient elements differ by more than " + rtol
                     + " * (|want| + rms " + String.format("%.3g", rms) + "); first: " + String.join(", ", bad));
