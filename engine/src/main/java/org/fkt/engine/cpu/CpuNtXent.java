@@ -49,8 +49,8 @@ import org.fkt.engine.tensor.Tensor;
  *
  * <h2>Cost</h2>
  * Forward: M^2 D multiply-adds and M^2 exponentials; backward: 2 M^2 D and 2 M^2. Extra memory:
- * u, the norms and lse (saved); during each pass (float32) a packed copy of u, and per thread a
- * column block of at most about 512 KiB and O(N) row state.
+ * u, the norms and lse (saved); during each pass (float32) a packed copy of u, O(N) row state, and
+ * per thread about 3 MiB of heap buffers (a row group, a column block and their tiles).
  */
 final class CpuNtXent {
     private CpuNtXent() {
@@ -118,8 +118,8 @@ final class CpuNtXent {
         double[] runSum = new double[m];
         try (Tensor panels = panels(zn)) {
             MemorySegment seg = CpuBuf.segment(panels);
-            CpuParallel.forRange(plan.rowBlocks(), grain(m, zn.dim(1)), (rb0, rb1) ->
-                    CpuNtXentTiles.forward(plan, seg, invT, rb0, rb1, runMax, runSum, positive));
+            CpuParallel.forRange(plan.panels(), grain(m, zn.dim(1)), (q0, q1) ->
+                    CpuNtXentTiles.forward(plan, seg, invT, q0, q1, runMax, runSum, positive));
         }
         for (int i = 0; i < m; i++) {
             rowLse[i] = runMax[i] + Math.log(runSum[i]);
@@ -134,8 +134,8 @@ final class CpuNtXent {
         float invT = (float) (1 / temperature);
         try (Tensor panels = panels(zn)) {
             MemorySegment seg = CpuBuf.segment(panels);
-            CpuParallel.forRange(plan.rowBlocks(), grain(zn.dim(0), zn.dim(1)), (rb0, rb1) ->
-                    CpuNtXentTiles.backward(plan, rows, seg, lseSeg, lse.offset(), invT, rb0, rb1, out));
+            CpuParallel.forRange(plan.panels(), grain(zn.dim(0), zn.dim(1)), (q0, q1) ->
+                    CpuNtXentTiles.backward(plan, rows, seg, lseSeg, lse.offset(), invT, q0, q1, out));
         }
     }
 
@@ -156,9 +156,9 @@ final class CpuNtXent {
         return panels;
     }
 
-    /** Row blocks per task: enough that a task is worth a thread (about a million multiply-adds). */
+    /** Row panels per task: enough that a task is worth a thread (about a million multiply-adds). */
     private static int grain(int m, int d) {
-        long perBlock = (long) CpuNtXentTiles.MR * m * d;
+        long perBlock = (long) CpuNtXentTiles.NR * m * d;
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (1L << 20) / Math.max(1, perBlock)));
     }
 

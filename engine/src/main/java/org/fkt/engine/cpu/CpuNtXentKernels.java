@@ -1,8 +1,5 @@
 package org.fkt.engine.cpu;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -11,9 +8,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The float32 micro-kernels of the fused NT-Xent ({@link CpuNtXentTiles} drives them): an MR x NR
  * tile of similarities, the backward's weight tile times zn rows, and a vector exp. They are
- * unrolled by hand with one local per accumulator so that C2 keeps all of them in registers, and
- * finish through small float[] buffers rather than by passing vectors to calls (a vector passed to a
- * call that is not inlined is boxed); see {@link CpuFloats} for the Vector-API pitfalls behind this.
+ * unrolled by hand with one local per accumulator so that C2 keeps all of them in registers, touch
+ * only Java arrays, and pass no vectors to calls: a vector passed to a call that is not inlined is
+ * boxed, and memory-segment accessors inside a kernel use up C2's inlining budget until the vector
+ * operations themselves stop being intrinsified (seen here: the kernel then runs 5x slower). See
+ * {@link CpuFloats} for more of these pitfalls.
  *
  * <p>exp is a Cephes-style polynomial (within one ulp of Math.exp on [-87.5, 0.5] in the test),
  * several times faster than {@code VectorOperators.EXP} on this JDK.
@@ -22,49 +21,47 @@ final class CpuNtXentKernels {
     private static final VectorSpecies<Float> S = CpuNtXentTiles.S;
     private static final int L = CpuNtXentTiles.L;
     private static final int NR = CpuNtXentTiles.NR;
-    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
     private CpuNtXentKernels() {
     }
 
     /**
      * The micro-kernel: an MR x NR tile of similarities over the full depth d, 16 accumulators in
-     * registers; per k 2 vector loads from bp, 8 broadcasts from the row block's lanes of its panel
-     * (stride NR floats per k) and 16 FMAs (the idiom of {@link CpuSgemm}).
+     * registers; per k 2 vector loads from bp, 8 broadcasts from the row block's lanes of its panel in
+     * ap (stride NR floats per k) and 16 FMAs (the idiom of {@link CpuSgemm}).
      */
-    static void similarity(MemorySegment panels, long aAt, float[] bp, int bBase, int d, float invT,
-                           float[] tile, int tOff, int ld) {
+    static void similarity(float[] ap, int aBase, float[] bp, int bBase, int d, float invT, float[] tile,
+                           int tOff, int ld) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c0a = z, c0b = z, c1a = z, c1b = z, c2a = z, c2b = z, c3a = z, c3b = z;
         FloatVector c4a = z, c4b = z, c5a = z, c5b = z, c6a = z, c6b = z, c7a = z, c7b = z;
-        long ai = aAt;
-        for (int bi = bBase, bEnd = bBase + d * NR; bi < bEnd; bi += NR, ai += NR << 2) {
+        int ai = aBase;
+        for (int bi = bBase, bEnd = bBase + d * NR; bi < bEnd; bi += NR, ai += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector a;
-            a = FloatVector.broadcast(S, panels.get(F, ai));
+            a = FloatVector.broadcast(S, ap[ai]);
             c0a = a.fma(b0, c0a);
             c0b = a.fma(b1, c0b);
-            a = FloatVector.broadcast(S, panels.get(F, ai + 4));
+            a = FloatVector.broadcast(S, ap[ai + 1]);
             c1a = a.fma(b0, c1a);
             c1b = a.fma(b1, c1b);
-            a = FloatVector.broadcast(S, panels.get(F, ai + 8));
+            a = FloatVector.broadcast(S, ap[ai + 2]);
             c2a = a.fma(b0, c2a);
             c2b = a.fma(b1, c2b);
-            a = FloatVector.broadcast(S, panels.get(F, ai + 12));
+            a = FloatVector.broadcast(S, ap[ai + 3]);
             c3a = a.fma(b0, c3a);
             c3b = a.fma(b1, c3b);
-            a = FloatVector.broadcast(S, panels.get(F, ai + 16));
+            a = FloatVector.broadcast(S, ap[ai + 4]);
             c4a = a.fma(b0, c4a);
             c4b = a.fma(b1, c4b);
-            a = FloatVector.broadcast(S, panels.get(F, ai + 20));
+            a = FloatVector.broadcast(S, ap[ai + 5]);
             c5a = a.fma(b0, c5a);
             c5b = a.fma(b1, c5b);
-            a = FloatVector.broadcast(S, panels.get(F, ai + 24));
+            a = FloatVector.broadcast(S, ap[ai + 6]);
             c6a = a.fma(b0, c6a);
             c6b = a.fma(b1, c6b);
-            a = FloatVector.broadcast(S, panels.get(F, ai + 28));
+            a = FloatVector.broadcast(S, ap[ai + 7]);
             c7a = a.fma(b0, c7a);
             c7b = a.fma(b1, c7b);
         }
@@ -87,14 +84,14 @@ final class CpuNtXentKernels {
     }
 
     /**
-     * dz[i0 + r] += sum over c < cols of tile[r*ld + c] * rp[rBase + c*dp ..] for r < rows: per
-     * chunk of NR features 16 accumulators; per column 2 loads of a zn row, 8 broadcasts, 16 FMAs.
-     * Full chunks are added into dz with vector loads and stores, the last partial one through
-     * {@code spill} element by element.
+     * acc[accBase + r*dp ..] += sum over c < cols of tile[r*ld + c] * rp[rBase + c*dp ..] for all MR
+     * rows (rows past the matrix have all-zero tile rows and land in padding): per chunk of NR features
+     * 16 accumulators; per column 2 loads of a zn row, 8 broadcasts, 16 FMAs. Rows are dp floats
+     * (d padded to NR), so every access is a whole vector.
      */
-    static void accumulate(float[] tile, int ld, int rows, int cols, float[] rp, int rBase, int dp, int d,
-                           CpuNtXentTiles.Rows dz, int i0, float[] spill) {
-        for (int d0 = 0; d0 < d; d0 += NR) {
+    static void accumulate(float[] tile, int ld, int cols, float[] rp, int rBase, int dp, float[] acc,
+                           int accBase) {
+        for (int d0 = 0; d0 < dp; d0 += NR) {
             FloatVector z = FloatVector.zero(S);
             FloatVector c0a = z, c0b = z, c1a = z, c1b = z, c2a = z, c2b = z, c3a = z, c3b = z;
             FloatVector c4a = z, c4b = z, c5a = z, c5b = z, c6a = z, c6b = z, c7a = z, c7b = z;
@@ -128,42 +125,30 @@ final class CpuNtXentKernels {
                 c7a = a.fma(b0, c7a);
                 c7b = a.fma(b1, c7b);
             }
-            c0a.intoArray(spill, 0);
-            c0b.intoArray(spill, L);
-            c1a.intoArray(spill, NR);
-            c1b.intoArray(spill, NR + L);
-            c2a.intoArray(spill, 2 * NR);
-            c2b.intoArray(spill, 2 * NR + L);
-            c3a.intoArray(spill, 3 * NR);
-            c3b.intoArray(spill, 3 * NR + L);
-            c4a.intoArray(spill, 4 * NR);
-            c4b.intoArray(spill, 4 * NR + L);
-            c5a.intoArray(spill, 5 * NR);
-            c5b.intoArray(spill, 5 * NR + L);
-            c6a.intoArray(spill, 6 * NR);
-            c6b.intoArray(spill, 6 * NR + L);
-            c7a.intoArray(spill, 7 * NR);
-            c7b.intoArray(spill, 7 * NR + L);
-            addSpill(spill, rows, Math.min(NR, d - d0), dz, dz.base() + (long) i0 * d + d0, d);
-        }
-    }
-
-    /** dz rows r < rows at {@code at + r*d}: += spill[r*NR .. r*NR + width), by vectors when width is NR. */
-    private static void addSpill(float[] spill, int rows, int width, CpuNtXentTiles.Rows dz, long at, int d) {
-        for (int r = 0; r < rows; r++) {
-            long row = at + (long) r * d;
-            if (width == NR) {
-                long off = row << 2;
-                long off1 = (row + L) << 2;
-                FloatVector.fromMemorySegment(S, dz.seg(), off, ORDER).add(FloatVector.fromArray(S, spill, r * NR))
-                        .intoMemorySegment(dz.seg(), off, ORDER);
-                FloatVector.fromMemorySegment(S, dz.seg(), off1, ORDER).add(FloatVector.fromArray(S, spill, r * NR + L))
-                        .intoMemorySegment(dz.seg(), off1, ORDER);
-            } else {
-                for (int k = 0; k < width; k++) {
-                    dz.seg().setAtIndex(F, row + k, dz.seg().getAtIndex(F, row + k) + spill[r * NR + k]);
-                }
-            }
+            int o = accBase + d0;
+            FloatVector.fromArray(S, acc, o).add(c0a).intoArray(acc, o);
+            FloatVector.fromArray(S, acc, o + L).add(c0b).intoArray(acc, o + L);
+            o += dp;
+            FloatVector.fromArray(S, acc, o).add(c1a).intoArray(acc, o);
+            FloatVector.fromArray(S, acc, o + L).add(c1b).intoArray(acc, o + L);
+            o += dp;
+            FloatVector.fromArray(S, acc, o).add(c2a).intoArray(acc, o);
+            FloatVector.fromArray(S, acc, o + L).add(c2b).intoArray(acc, o + L);
+            o += dp;
+            FloatVector.fromArray(S, acc, o).add(c3a).intoArray(acc, o);
+            FloatVector.fromArray(S, acc, o + L).add(c3b).intoArray(acc, o + L);
+            o += dp;
+            FloatVector.fromArray(S, acc, o).add(c4a).intoArray(acc, o);
+            FloatVector.fromArray(S, acc, o + L).add(c4b).intoArray(acc, o + L);
+            o += dp;
+            FloatVector.fromArray(S, acc, o).add(c5a).intoArray(acc, o);
+            FloatVector.fromArray(S, acc, o + L).add(c5b).intoArray(acc, o + L);
+            o += dp;
+            FloatVector.fromArray(S, acc, o).add(c6a).intoArray(acc, o);
+            FloatVector.fromArray(S, acc, o + L).add(c6b).intoArray(acc, o + L);
+            o += dp;
+            FloatVector.fromArray(S, acc, o).add(c7a).intoArray(acc, o);
+            FloatVector.fromArray(S, acc, o + L).add(c7b).intoArray(acc, o + L);
         }
     }
 

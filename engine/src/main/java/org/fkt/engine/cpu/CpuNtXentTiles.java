@@ -14,16 +14,16 @@ import jdk.incubator.vector.VectorSpecies;
  * (MR x BC) tile of the (2N, 2N) similarity matrix.
  *
  * <p>Blocking. zn^T is packed once per pass into NR-column panels ({@link #packPanels}, a temporary
- * buffer as large as zn) that serve as both operands: the micro-kernel broadcasts the MR rows of a row
- * block straight from their panel (MR consecutive lanes of it) and takes its columns from a copy of
- * the current column block. A task owns a contiguous range of MR-row blocks. Columns go in blocks of
- * {@code bj} (copied to a per-thread array of bj * D floats, sized to stay in L2), cut into sub-tiles
- * of {@code bc} columns. Loop order: row group, column block, row block, sub-tile, so a column block
- * serves every row block of a group, and the group's rows (256 KiB) stay in L2 across column blocks.
- * Per-row state (running max and sum, positive logit) lives in arrays indexed by row, written only by
- * the owning task. Per-thread heap buffers stay at about 1.5 MiB whatever N is.
+ * buffer as large as zn) that serve as both operands: the MR rows of a row block are MR consecutive
+ * lanes of one panel, a block of columns is a contiguous run of panels. Tasks own contiguous ranges
+ * of panels (NR rows each) and walk them in row groups (about 1 MiB of panels, copied to a
+ * per-thread array); for each group every column block (bj columns, about 512 KiB, copied likewise
+ * and kept in L2) is met in sub-tiles of bc columns. Both operands of the micro-kernel are Java
+ * arrays. Per-row state (running max and sum, positive logit) lives in arrays indexed by row,
+ * written only by the owning task; the backward accumulates a group's dz rows in a per-thread array
+ * and writes them once. Per-thread heap buffers stay at about 3 MiB whatever N is (for D up to 4096).
  *
- * The unrolled micro-kernels and the vector exp are in {@link CpuNtXentKernels}.
+ * <p>The unrolled micro-kernels and the vector exp are in {@link CpuNtXentKernels}.
  */
 final class CpuNtXentTiles {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -38,8 +38,8 @@ final class CpuNtXentTiles {
     private static final int BC_MAX = 256;
     /** Target size of one packed column block, floats (512 KiB, a quarter of this machine's L2). */
     private static final int BLOCK_FLOATS = 128 * 1024;
-    /** Target size of a row group's rows, floats (256 KiB). */
-    private static final int GROUP_FLOATS = 64 * 1024;
+    /** Target size of a row group's panels, floats (1 MiB; they are read 8 floats per 16 FMAs). */
+    private static final int GROUP_FLOATS = 256 * 1024;
     /** Scatter map {0, NR, 2 NR, ...}: one row's consecutive features into a column of a panel. */
     private static final int[] PANEL_STRIDE = stride(NR);
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -56,22 +56,24 @@ final class CpuNtXentTiles {
     }
 
     /**
-     * Geometry of one call: m rows of zn (2N), d features, column block bj and sub-tile bc (both
-     * multiples of NR, bc divides bj), and row blocks per group (a group's rows stay in L2 while it
-     * meets every column block).
+     * Geometry of one call: m rows of zn (2N), d features (dp: d padded to NR), column block bj
+     * and sub-tile bc (both multiples of NR, bc divides bj), and panels per row group (a group's rows
+     * stay in L2 while it meets every column block).
      */
-    record Plan(int m, int d, int bj, int bc, int group) {
+    record Plan(int m, int d, int dp, int bj, int bc, int group) {
         static Plan of(int m, int d) {
             int fit = Math.max(NR, BLOCK_FLOATS / d / NR * NR);
             int bc = Math.min(BC_MAX, fit);
             int bj = Math.max(bc, fit / bc * bc);
             bj = Math.min(bj, (m + bc - 1) / bc * bc);
-            int group = Math.max(1, GROUP_FLOATS / (MR * d));
-            return new Plan(m, d, bj, bc, group);
+            int dp = (d + NR - 1) / NR * NR;
+            int group = Math.max(1, GROUP_FLOATS / (NR * dp));
+            return new Plan(m, d, dp, bj, bc, group);
         }
 
-        int rowBlocks() {
-            return (m + MR - 1) / MR;
+        /** Row panels of NR rows: the unit that tasks and groups are made of. */
+        int panels() {
+            return (m + NR - 1) / NR;
         }
     }
 
@@ -80,33 +82,35 @@ final class CpuNtXentTiles {
     }
 
     /**
-     * Forward over row blocks [rb0, rb1): for each row i of them, runMax[i] and runSum[i] end as
+     * Forward over the rows of panels [q0, q1): for each such row i, runMax[i] and runSum[i] end as
      * the max and the shifted sum of exp over j != i of s_ij, and positive[i] = s_i,partner(i), all
      * from float tiles s = (zn zn^T) / t.
      */
-    static void forward(Plan p, MemorySegment panels, float invT, int rb0, int rb1, float[] runMax,
+    static void forward(Plan p, MemorySegment panels, float invT, int q0, int q1, float[] runMax,
                         double[] runSum, double[] positive) {
         Workspace ws = WORKSPACE.get();
+        float[] ap = ws.ap(p.group * NR * p.d);
         float[] bp = ws.bp(p.bj * p.d);
         float[] tile = ws.tile(MR * p.bc);
         int half = p.m / 2;
-        for (int r = rb0 * MR; r < Math.min(p.m, rb1 * MR); r++) {
+        for (int r = q0 * NR; r < Math.min(p.m, q1 * NR); r++) {
             runMax[r] = Float.NEGATIVE_INFINITY;
             runSum[r] = 0;
         }
-        for (int g0 = rb0; g0 < rb1; g0 += p.group) {
-            int g1 = Math.min(rb1, g0 + p.group);
+        for (int g0 = q0; g0 < q1; g0 += p.group) {
+            int g1 = Math.min(q1, g0 + p.group);
+            copyPanels(panels, p.d, g0 * NR, (g1 - g0) * NR, ap);
+            int rowEnd = Math.min(p.m, g1 * NR);
             for (int jb = 0; jb < p.m; jb += p.bj) {
                 int jn = Math.min(p.bj, p.m - jb);
-                copyColumns(panels, p.d, jb, jn, bp);
-                for (int rb = g0; rb < g1; rb++) {
-                    int i0 = rb * MR;
+                copyPanels(panels, p.d, jb, jn, bp);
+                for (int i0 = g0 * NR; i0 < rowEnd; i0 += MR) {
                     int rows = Math.min(MR, p.m - i0);
-                    long aAt = rowBlockAt(i0, p.d);
+                    int aBase = rowBlockAt(i0 - g0 * NR, p.d);
                     for (int c0 = 0; c0 < jn; c0 += p.bc) {
                         int cols = Math.min(p.bc, jn - c0);
                         int gj0 = jb + c0;
-                        similarities(panels, aAt, bp, c0, cols, p.d, invT, tile, p.bc);
+                        similarities(ap, aBase, bp, c0, cols, p.d, invT, tile, p.bc);
                         for (int r = 0; r < rows; r++) {
                             int i = i0 + r;
                             int off = r * p.bc;
@@ -124,53 +128,57 @@ final class CpuNtXentTiles {
     }
 
     /**
-     * Backward over row blocks [rb0, rb1): dz row i (overwritten) receives
-     * sum over j of w_ij zn_j, w_ij = exp(s_ij - lse_i) + exp(s_ij - lse_j) for j != i, minus 2 at
-     * the partner; {@link CpuNtXent} scales it and applies the normalisation backward.
+     * Backward over the rows of panels [q0, q1): dz row i (overwritten) receives sum over j of
+     * w_ij zn_j, w_ij = exp(s_ij - lse_i) + exp(s_ij - lse_j) for j != i, minus 2 at the partner;
+     * {@link CpuNtXent} scales it and applies the normalisation backward. A group's rows accumulate
+     * in a per-thread array and are written to dz once.
      */
     static void backward(Plan p, Rows zn, MemorySegment panels, MemorySegment lse, long lseBase, float invT,
-                         int rb0, int rb1, Rows dz) {
+                         int q0, int q1, Rows dz) {
         Workspace ws = WORKSPACE.get();
+        float[] ap = ws.ap(p.group * NR * p.d);
         float[] bp = ws.bp(p.bj * p.d);
         float[] tile = ws.tile(MR * p.bc);
-        int dp = paddedWidth(p.d);
-        float[] rp = ws.rp(p.bj * dp);
+        float[] rp = ws.rp(p.bj * p.dp);
+        float[] acc = ws.acc(p.group * NR * p.dp);
         float[] lj = ws.lse(p.bj);
-        float[] spill = ws.spill(MR * NR);
         int half = p.m / 2;
-        int r0 = rb0 * MR;
-        int r1 = Math.min(p.m, rb1 * MR);
-        CpuFloats.fill(dz.seg, dz.base + (long) r0 * p.d, (long) (r1 - r0) * p.d, 0f);
-        for (int g0 = rb0; g0 < rb1; g0 += p.group) {
-            int g1 = Math.min(rb1, g0 + p.group);
+        for (int g0 = q0; g0 < q1; g0 += p.group) {
+            int g1 = Math.min(q1, g0 + p.group);
+            int rowStart = g0 * NR;
+            int rowEnd = Math.min(p.m, g1 * NR);
+            copyPanels(panels, p.d, rowStart, (g1 - g0) * NR, ap);
+            java.util.Arrays.fill(acc, 0, (rowEnd - rowStart) * p.dp, 0f);
             for (int jb = 0; jb < p.m; jb += p.bj) {
                 int jn = Math.min(p.bj, p.m - jb);
-                copyColumns(panels, p.d, jb, jn, bp);
-                copyRows(zn, p.d, dp, jb, jn, rp);
+                copyPanels(panels, p.d, jb, jn, bp);
+                copyRows(zn, p.d, p.dp, jb, jn, rp);
                 MemorySegment.copy(lse, F, (lseBase + jb) << 2, lj, 0, jn);
-                for (int rb = g0; rb < g1; rb++) {
-                    int i0 = rb * MR;
+                for (int i0 = rowStart; i0 < rowEnd; i0 += MR) {
                     int rows = Math.min(MR, p.m - i0);
-                    long aAt = rowBlockAt(i0, p.d);
+                    int aBase = rowBlockAt(i0 - rowStart, p.d);
                     for (int c0 = 0; c0 < jn; c0 += p.bc) {
                         int cols = Math.min(p.bc, jn - c0);
                         int gj0 = jb + c0;
-                        similarities(panels, aAt, bp, c0, cols, p.d, invT, tile, p.bc);
+                        similarities(ap, aBase, bp, c0, cols, p.d, invT, tile, p.bc);
                         for (int r = 0; r < rows; r++) {
                             int i = i0 + r;
                             weights(tile, r * p.bc, cols, lse.getAtIndex(F, lseBase + i), i - gj0,
                                     (i < half ? i + half : i - half) - gj0, lj, c0);
                         }
-                        CpuNtXentKernels.accumulate(tile, p.bc, rows, cols, rp, c0 * dp, dp, p.d, dz, i0, spill);
+                        CpuNtXentKernels.accumulate(tile, p.bc, cols, rp, c0 * p.dp, p.dp, acc, (i0 - rowStart) * p.dp);
                     }
                 }
+            }
+            for (int i = rowStart; i < rowEnd; i++) {
+                MemorySegment.copy(acc, (i - rowStart) * p.dp, dz.seg, F, (dz.base + (long) i * p.d) << 2, p.d);
             }
         }
     }
 
-    /** Byte offset in the panels of row i0's lane at k = 0 (i0 a multiple of MR). */
-    private static long rowBlockAt(int i0, int d) {
-        return ((long) (i0 / NR) * NR * d + i0 % NR) << 2;
+    /** Index in a group's copy of its panels of row r0's lane at k = 0 (r0 a multiple of MR). */
+    private static int rowBlockAt(int r0, int d) {
+        return r0 / NR * NR * d + r0 % NR;
     }
 
     /** Floats of the panel buffer for m rows of d features: m rounded up to NR, times d. */
@@ -209,19 +217,19 @@ final class CpuNtXentTiles {
         }
     }
 
-    /** The panels of columns [jb, jb + jn) (jb a multiple of NR) into bp: one contiguous copy. */
-    private static void copyColumns(MemorySegment panels, int d, int jb, int jn, float[] bp) {
-        MemorySegment.copy(panels, F, (long) jb * d << 2, bp, 0, (jn + NR - 1) / NR * NR * d);
+    /** The panels of rows [j0, j0 + n) (j0 a multiple of NR) into {@code to}: one contiguous copy. */
+    private static void copyPanels(MemorySegment panels, int d, int j0, int n, float[] to) {
+        MemorySegment.copy(panels, F, (long) j0 * d << 2, to, 0, (n + NR - 1) / NR * NR * d);
     }
 
     /**
-     * tile[r*ld + c] = invT * (row r of the row block at byte {@code aAt} of the panels) . (column
+     * tile[r*ld + c] = invT * (row r of the row block at ap[aBase], lanes of its panel) . (column
      * c0 + c of bp) for c < cols rounded up to NR.
      */
-    private static void similarities(MemorySegment panels, long aAt, float[] bp, int c0, int cols, int d, float invT,
+    private static void similarities(float[] ap, int aBase, float[] bp, int c0, int cols, int d, float invT,
                                      float[] tile, int ld) {
         for (int c = 0; c < cols; c += NR) {
-            CpuNtXentKernels.similarity(panels, aAt, bp, (c0 + c) * d, d, invT, tile, c, ld);
+            CpuNtXentKernels.similarity(ap, aBase, bp, (c0 + c) * d, d, invT, tile, c, ld);
         }
     }
 
@@ -268,11 +276,6 @@ final class CpuNtXentTiles {
         }
     }
 
-    /** d rounded up to a whole number of NR-wide chunks. */
-    static int paddedWidth(int d) {
-        return (d + NR - 1) / NR * NR;
-    }
-
     /**
      * Replaces a tile row (row i, its columns at lj[c0 ..] in the column block) by the backward
      * weights exp(s - lse_i) + exp(s - lse_j), 0 on the diagonal (column {@code diag}) and minus 2
@@ -299,13 +302,28 @@ final class CpuNtXentTiles {
         }
     }
 
-    /** Per-thread buffers, grown on demand and kept for the thread's lifetime (heap; about 1.5 MiB at most). */
+    /** Per-thread buffers, grown on demand and kept for the thread's lifetime (heap; about 3 MiB). */
     private static final class Workspace {
         private float[] bp = new float[0];
         private float[] tile = new float[0];
         private float[] rp = new float[0];
         private float[] lse = new float[0];
-        private float[] spill = new float[0];
+        private float[] ap = new float[0];
+        private float[] acc = new float[0];
+
+        float[] ap(int size) {
+            if (ap.length < size) {
+                ap = new float[size];
+            }
+            return ap;
+        }
+
+        float[] acc(int size) {
+            if (acc.length < size) {
+                acc = new float[size];
+            }
+            return acc;
+        }
 
         float[] rp(int size) {
             if (rp.length < size) {
@@ -319,13 +337,6 @@ final class CpuNtXentTiles {
                 lse = new float[size];
             }
             return lse;
-        }
-
-        float[] spill(int size) {
-            if (spill.length < size) {
-                spill = new float[size];
-            }
-            return spill;
         }
 
         float[] bp(int size) {
