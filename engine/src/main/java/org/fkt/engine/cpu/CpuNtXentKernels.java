@@ -26,17 +26,39 @@ final class CpuNtXentKernels {
     }
 
     /**
-     * The micro-kernel: an MR x NR tile of similarities over the full depth d, 16 accumulators in
-     * registers; per k 2 vector loads from bp, 8 broadcasts from the row block's lanes of its panel in
-     * ap (stride NR floats per k) and 16 FMAs (the idiom of {@link CpuSgemm}).
+     * The micro-kernel: an MR x NR tile of similarities over features [k0, k0 + kLen) (ap and bp
+     * offsets already at k0), 16 accumulators in registers; per k 2 vector loads from bp, 8 broadcasts
+     * from the row block's lanes of its panel in ap (stride NR floats per k) and 16 FMAs (the idiom
+     * of {@link CpuSgemm}). The first slice of features starts from zero, later ones from the partial
+     * sums in the tile; the tile receives the sums times {@code scale} (1/t after the last slice).
      */
-    static void similarity(float[] ap, int aBase, float[] bp, int bBase, int d, float invT, float[] tile,
-                           int tOff, int ld) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0a = z, c0b = z, c1a = z, c1b = z, c2a = z, c2b = z, c3a = z, c3b = z;
-        FloatVector c4a = z, c4b = z, c5a = z, c5b = z, c6a = z, c6b = z, c7a = z, c7b = z;
+    static void similarity(float[] ap, int aBase, float[] bp, int bBase, int kLen, boolean first, float scale,
+                           float[] tile, int tOff, int ld) {
+        FloatVector c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b, c6a, c6b, c7a, c7b;
+        if (first) {
+            FloatVector z = FloatVector.zero(S);
+            c0a = z; c0b = z; c1a = z; c1b = z; c2a = z; c2b = z; c3a = z; c3b = z;
+            c4a = z; c4b = z; c5a = z; c5b = z; c6a = z; c6b = z; c7a = z; c7b = z;
+        } else {
+            c0a = FloatVector.fromArray(S, tile, tOff);
+            c0b = FloatVector.fromArray(S, tile, tOff + L);
+            c1a = FloatVector.fromArray(S, tile, ld + tOff);
+            c1b = FloatVector.fromArray(S, tile, ld + tOff + L);
+            c2a = FloatVector.fromArray(S, tile, 2 * ld + tOff);
+            c2b = FloatVector.fromArray(S, tile, 2 * ld + tOff + L);
+            c3a = FloatVector.fromArray(S, tile, 3 * ld + tOff);
+            c3b = FloatVector.fromArray(S, tile, 3 * ld + tOff + L);
+            c4a = FloatVector.fromArray(S, tile, 4 * ld + tOff);
+            c4b = FloatVector.fromArray(S, tile, 4 * ld + tOff + L);
+            c5a = FloatVector.fromArray(S, tile, 5 * ld + tOff);
+            c5b = FloatVector.fromArray(S, tile, 5 * ld + tOff + L);
+            c6a = FloatVector.fromArray(S, tile, 6 * ld + tOff);
+            c6b = FloatVector.fromArray(S, tile, 6 * ld + tOff + L);
+            c7a = FloatVector.fromArray(S, tile, 7 * ld + tOff);
+            c7b = FloatVector.fromArray(S, tile, 7 * ld + tOff + L);
+        }
         int ai = aBase;
-        for (int bi = bBase, bEnd = bBase + d * NR; bi < bEnd; bi += NR, ai += NR) {
+        for (int bi = bBase, bEnd = bBase + kLen * NR; bi < bEnd; bi += NR, ai += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector a;
@@ -65,22 +87,22 @@ final class CpuNtXentKernels {
             c7a = a.fma(b0, c7a);
             c7b = a.fma(b1, c7b);
         }
-        c0a.mul(invT).intoArray(tile, tOff);
-        c0b.mul(invT).intoArray(tile, tOff + L);
-        c1a.mul(invT).intoArray(tile, ld + tOff);
-        c1b.mul(invT).intoArray(tile, ld + tOff + L);
-        c2a.mul(invT).intoArray(tile, 2 * ld + tOff);
-        c2b.mul(invT).intoArray(tile, 2 * ld + tOff + L);
-        c3a.mul(invT).intoArray(tile, 3 * ld + tOff);
-        c3b.mul(invT).intoArray(tile, 3 * ld + tOff + L);
-        c4a.mul(invT).intoArray(tile, 4 * ld + tOff);
-        c4b.mul(invT).intoArray(tile, 4 * ld + tOff + L);
-        c5a.mul(invT).intoArray(tile, 5 * ld + tOff);
-        c5b.mul(invT).intoArray(tile, 5 * ld + tOff + L);
-        c6a.mul(invT).intoArray(tile, 6 * ld + tOff);
-        c6b.mul(invT).intoArray(tile, 6 * ld + tOff + L);
-        c7a.mul(invT).intoArray(tile, 7 * ld + tOff);
-        c7b.mul(invT).intoArray(tile, 7 * ld + tOff + L);
+        c0a.mul(scale).intoArray(tile, tOff);
+        c0b.mul(scale).intoArray(tile, tOff + L);
+        c1a.mul(scale).intoArray(tile, ld + tOff);
+        c1b.mul(scale).intoArray(tile, ld + tOff + L);
+        c2a.mul(scale).intoArray(tile, 2 * ld + tOff);
+        c2b.mul(scale).intoArray(tile, 2 * ld + tOff + L);
+        c3a.mul(scale).intoArray(tile, 3 * ld + tOff);
+        c3b.mul(scale).intoArray(tile, 3 * ld + tOff + L);
+        c4a.mul(scale).intoArray(tile, 4 * ld + tOff);
+        c4b.mul(scale).intoArray(tile, 4 * ld + tOff + L);
+        c5a.mul(scale).intoArray(tile, 5 * ld + tOff);
+        c5b.mul(scale).intoArray(tile, 5 * ld + tOff + L);
+        c6a.mul(scale).intoArray(tile, 6 * ld + tOff);
+        c6b.mul(scale).intoArray(tile, 6 * ld + tOff + L);
+        c7a.mul(scale).intoArray(tile, 7 * ld + tOff);
+        c7b.mul(scale).intoArray(tile, 7 * ld + tOff + L);
     }
 
     /**

@@ -34,6 +34,8 @@ final class CpuNtXentTiles {
     static final int MR = 8;
     /** Columns per micro-tile (two vectors). */
     static final int NR = 2 * L;
+    /** Features per slice of the similarity kernel (s sums its slices in order, so s_ij == s_ji bit for bit). */
+    private static final int KC = 256;
     /** Widest sub-tile, columns. */
     private static final int BC_MAX = 256;
     /** Target size of one packed column block, floats (512 KiB, a quarter of this machine's L2). */
@@ -224,12 +226,18 @@ final class CpuNtXentTiles {
 
     /**
      * tile[r*ld + c] = invT * (row r of the row block at ap[aBase], lanes of its panel) . (column
-     * c0 + c of bp) for c < cols rounded up to NR.
+     * c0 + c of bp) for c < cols rounded up to NR. Features go in slices of KC so that the slice of
+     * the row block stays in L1 while it meets every micro-tile of the sub-tile.
      */
     private static void similarities(float[] ap, int aBase, float[] bp, int c0, int cols, int d, float invT,
                                      float[] tile, int ld) {
-        for (int c = 0; c < cols; c += NR) {
-            CpuNtXentKernels.similarity(ap, aBase, bp, (c0 + c) * d, d, invT, tile, c, ld);
+        for (int k0 = 0; k0 < d; k0 += KC) {
+            int kLen = Math.min(KC, d - k0);
+            float scale = k0 + kLen == d ? invT : 1f;
+            for (int c = 0; c < cols; c += NR) {
+                CpuNtXentKernels.similarity(ap, aBase + k0 * NR, bp, (c0 + c) * d + k0 * NR, kLen, k0 == 0, scale,
+                        tile, c, ld);
+            }
         }
     }
 
