@@ -115,6 +115,12 @@ final class GradientTable {
                 be.crossEntropyBackward(g, c.logProbs(), c.labels(), dlogits);
                 yield new Tensor[] {dlogits};
             }
+            case Op.NtXent n -> {
+                // derivation in CpuNtXent: the similarities are recomputed from zn and the saved lse
+                Tensor dz = like(n.z());
+                be.ntXentBackward(g, n.zn(), n.norms(), n.lse(), n.temperature(), n.eps(), dz);
+                yield new Tensor[] {dz};
+            }
         };
     }
 

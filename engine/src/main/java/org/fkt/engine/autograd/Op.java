@@ -106,6 +106,16 @@ public sealed interface Op {
         public List<Tensor> saved() { return List.of(x, y); }
     }
 
+    /**
+     * Fused NT-Xent of projections z (2N, D); saved: zn (2N, D) the normalised rows, norms (2N) and
+     * lse (2N) the per-row log-sum-exp (z itself is not needed by the backward).
+     */
+    record NtXent(Tensor z, Tensor zn, Tensor norms, Tensor lse, double temperature, double eps) implements Op {
+        public String name() { return "nt_xent"; }
+        public List<Tensor> inputs() { return List.of(z); }
+        public List<Tensor> saved() { return List.of(zn, norms, lse); }
+    }
+
     /** Mean cross-entropy of logits against int32 labels; logProbs: (N, K) saved. */
     record CrossEntropy(Tensor logits, Tensor labels, Tensor logProbs) implements Op {
         public String name() { return "cross_entropy"; }

@@ -152,6 +152,31 @@ public interface Backend {
     /** out: int32 (N), the index of each row's maximum (first on ties). */
     void argmaxRows(Tensor x, Tensor out);
 
+    // ---- contrastive loss (fused NT-Xent; the CUDA twin is ntxent.cu / CudaNtXent) ----
+
+    /**
+     * Fused NT-Xent forward for projections z (2N, D), rows i and i+N paired: with
+     * u = z / max(||z||, eps) per row and s = u u^T / temperature with the diagonal masked, loss (one
+     * element) = mean over rows of logsumexp_{j != i} s_ij - s_i,partner(i). Saves zn (2N, D) = u,
+     * norms (2N) = ||z|| and lse (2N) = the per-row log-sum-exp, all in z's type, for the backward.
+     * Must not materialise the (2N, 2N) similarity matrix.
+     */
+    void ntXentForward(Tensor z, double temperature, double eps, Tensor loss, Tensor zn, Tensor norms, Tensor lse);
+
+    /** Whether the fused NT-Xent methods are implemented here (callers fall back to the composed path if not). */
+    default boolean supportsFusedNtXent() {
+        return true;
+    }
+
+    /** The same loss with nothing saved (evaluation). */
+    void ntXentLoss(Tensor z, double temperature, double eps, Tensor loss);
+
+    /**
+     * dz (2N, D), overwritten, = dloss * d loss / d z, from the forward's zn, norms and lse (the
+     * similarities are recomputed tile by tile).
+     */
+    void ntXentBackward(Tensor dloss, Tensor zn, Tensor norms, Tensor lse, double temperature, double eps, Tensor dz);
+
     // ---- optimizers (one call per step over all tensors, so a device can fuse them) ----
 
     /**

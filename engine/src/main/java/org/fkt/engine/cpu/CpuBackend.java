@@ -193,6 +193,23 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void ntXentForward(Tensor z, double temperature, double eps, Tensor loss, Tensor zn, Tensor norms,
+                              Tensor lse) {
+        CpuNtXent.forward(z, temperature, eps, loss, zn, norms, lse);
+    }
+
+    @Override
+    public void ntXentLoss(Tensor z, double temperature, double eps, Tensor loss) {
+        CpuNtXent.forward(z, temperature, eps, loss, null, null, null);
+    }
+
+    @Override
+    public void ntXentBackward(Tensor dloss, Tensor zn, Tensor norms, Tensor lse, double temperature, double eps,
+                               Tensor dz) {
+        CpuNtXent.backward(dloss, zn, norms, lse, temperature, eps, dz);
+    }
+
+    @Override
     public void sgdStep(List<Tensor> params, List<Tensor> grads, List<Tensor> momentumBuffers, SgdHyper hyper,
                         boolean firstStep) {
         CpuOptimizers.sgd(params, grads, momentumBuffers, hyper, firstStep);

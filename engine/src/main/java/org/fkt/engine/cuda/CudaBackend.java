@@ -299,6 +299,32 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public boolean supportsFusedNtXent() {
+        return false;
+    }
+
+    @Override
+    public void ntXentForward(Tensor z, double temperature, double eps, Tensor loss, Tensor zn, Tensor norms, Tensor lse) {
+        throw noFusedNtXent();
+    }
+
+    @Override
+    public void ntXentLoss(Tensor z, double temperature, double eps, Tensor loss) {
+        throw noFusedNtXent();
+    }
+
+    @Override
+    public void ntXentBackward(Tensor dloss, Tensor zn, Tensor norms, Tensor lse, double temperature, double eps,
+                               Tensor dz) {
+        throw noFusedNtXent();
+    }
+
+    private static UnsupportedOperationException noFusedNtXent() {
+        return new UnsupportedOperationException("cuda: the fused NT-Xent kernel (ntxent.cu) is not written yet;"
+                + " NtXent.loss falls back to the composed path on this device");
+    }
+
+    @Override
     public void sgdStep(List<Tensor> params, List<Tensor> grads, List<Tensor> momentumBuffers, SgdHyper hyper,
                         boolean firstStep) {
         if (!params.isEmpty()) {

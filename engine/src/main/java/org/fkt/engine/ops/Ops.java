@@ -264,6 +264,49 @@ public final class Ops {
         return record(loss, new Op.CrossEntropy(logits, labels, logProbs), logits);
     }
 
+    /** Epsilon of the row normalisation in {@link #ntXent(Tensor, double)}, PyTorch's F.normalize default. */
+    public static final double NT_XENT_EPS = 1e-12;
+
+    /** {@link #ntXent(Tensor, double, double)} with the normalisation epsilon {@link #NT_XENT_EPS}. */
+    public static Tensor ntXent(Tensor z, double temperature) {
+        return ntXent(z, temperature, NT_XENT_EPS);
+    }
+
+    /**
+     * SimCLR's NT-Xent loss, fused: projections z (2N, D) with rows i and i+N paired, rows
+     * L2-normalised (x / max(||x||, eps)), cosine similarity / temperature, each row's own similarity
+     * excluded, mean over the 2N rows of the cross-entropy of the partner. Memory is O(N*D): the
+     * (2N, 2N) similarity matrix is never stored. When no gradient will be needed (grad mode off, or
+     * z does not require grad) the loss-only kernel runs and nothing is saved.
+     */
+    public static Tensor ntXent(Tensor z, double temperature, double eps) {
+        String op = "nt_xent";
+        Checks.input(op, "projections", z);
+        Checks.rank(op, "projections", z, 2, "(2N, D) with rows i and i+N paired");
+        if (z.dim(0) < 2 || z.dim(0) % 2 != 0 || z.dim(1) < 1) {
+            throw new IllegalArgumentException(op + ": projections " + z.describe()
+                    + " must be (2N, D) with 2N even and at least 2, D at least 1; views i and i+N are paired");
+        }
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException(op + ": temperature must be positive and finite, got " + temperature);
+        }
+        if (!(eps > 0)) {
+            throw new IllegalArgumentException(op + ": eps must be positive, got " + eps);
+        }
+        Backend be = z.backend();
+        Tensor loss = Tensor.empty(z.dtype(), z.device());
+        if (!Autograd.isGradEnabled() || !z.requiresGrad()) {
+            be.ntXentLoss(z, temperature, eps, loss);
+            return loss;
+        }
+        int rows = z.dim(0);
+        Tensor zn = Tensor.empty(z.dtype(), z.device(), z.shape());
+        Tensor norms = Tensor.empty(z.dtype(), z.device(), rows);
+        Tensor lse = Tensor.empty(z.dtype(), z.device(), rows);
+        be.ntXentForward(z, temperature, eps, loss, zn, norms, lse);
+        return record(loss, new Op.NtXent(z, zn, norms, lse, temperature, eps), z);
+    }
+
     /** Index of each row's maximum (first on ties). x: (N, K) -> int32 (N). Not differentiable. */
     public static Tensor argmax(Tensor x) {
         Checks.input("argmax", "input", x);

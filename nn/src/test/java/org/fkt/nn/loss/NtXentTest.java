@@ -15,15 +15,21 @@ import org.fkt.nn.io.Safetensors;
 import org.fkt.nn.testing.TorchOracle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** The composed NT-Xent against a loop-by-loop double reference and against PyTorch. */
+/**
+ * Both NT-Xent paths (fused and composed) against a loop-by-loop double reference and against
+ * PyTorch (python/ntxent_reference.py), including a zero row and duplicated rows.
+ */
 class NtXentTest {
     private static final int[] ROWS = {2, 8, 512};
     private static final int[] DIMS = {16, 128};
     private static final double[] TEMPERATURES = {0.1, 0.5, 1.0};
 
-    @Test
-    void matchesDirectDefinition() {
+    @ParameterizedTest
+    @EnumSource(NtXentPath.class)
+    void matchesDirectDefinition(NtXentPath path) {
         long seed = System.nanoTime();
         System.out.println("seed " + seed);
         var random = new Random(seed);
@@ -33,18 +39,19 @@ class NtXentTest {
                 for (double t : TEMPERATURES) {
                     Tensor zt = Tensor.of(z, rows, 5);
                     double expected = direct(z, rows, 5, t);
-                    assertEquals(expected, NtXent.loss(zt, t).item(), 1e-12 * Math.max(1, Math.abs(expected)),
-                            "2N=" + rows + " t=" + t);
+                    assertEquals(expected, NtXent.loss(zt, t, path).item(), 1e-12 * Math.max(1, Math.abs(expected)),
+                            path + " 2N=" + rows + " t=" + t);
                 }
             }
         }
     }
 
-    @Test
-    void duplicatedAndZeroRowsStayFinite() {
+    @ParameterizedTest
+    @EnumSource(NtXentPath.class)
+    void duplicatedAndZeroRowsStayFinite(NtXentPath path) {
         try (var scope = MemoryScope.open()) {
             Tensor z = Tensor.of(new float[] {1, 2, 1, 2, 0, 0, 3, -1}, 4, 2).requiresGrad(true);
-            Tensor loss = NtXent.loss(z, 0.05);
+            Tensor loss = NtXent.loss(z, 0.05, path);
             loss.backward();
             assertTrue(Double.isFinite(loss.item()), "loss " + loss.item());
             for (float g : z.grad().toFloatArray()) {
@@ -53,17 +60,41 @@ class NtXentTest {
         }
     }
 
-    @Test
-    void rejectsOddRowCount() {
+    @ParameterizedTest
+    @EnumSource(NtXentPath.class)
+    void rejectsOddRowCount(NtXentPath path) {
         try (var scope = MemoryScope.open()) {
             var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> NtXent.loss(Tensor.zeros(3, 4), 0.5));
+                    () -> NtXent.loss(Tensor.zeros(3, 4), 0.5, path));
             assertTrue(e.getMessage().contains("(3, 4)"), e.getMessage());
         }
     }
 
     @Test
-    void matchesPyTorch(@TempDir Path dir) {
+    void defaultPathIsFusedUnlessOverridden() {
+        String saved = System.getProperty(NtXentPath.PROPERTY);
+        try {
+            System.clearProperty(NtXentPath.PROPERTY);
+            assertEquals(NtXentPath.FUSED, NtXentPath.fromSystemProperty());
+            System.setProperty(NtXentPath.PROPERTY, "Composed");
+            assertEquals(NtXentPath.COMPOSED, NtXentPath.fromSystemProperty());
+            System.setProperty(NtXentPath.PROPERTY, "flash");
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    NtXentPath::fromSystemProperty);
+            assertTrue(e.getMessage().contains("flash") && e.getMessage().contains(NtXentPath.PROPERTY),
+                    e.getMessage());
+        } finally {
+            if (saved == null) {
+                System.clearProperty(NtXentPath.PROPERTY);
+            } else {
+                System.setProperty(NtXentPath.PROPERTY, saved);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(NtXentPath.class)
+    void matchesPyTorch(NtXentPath path, @TempDir Path dir) {
         TorchOracle.assumeAvailable();
         long seed = System.nanoTime();
         System.out.println("seed " + seed);
@@ -80,6 +111,15 @@ class NtXentTest {
                     inputs.put("z." + rows + "x" + d, Tensor.of(z, rows, d));
                 }
             }
+            float[] special = new float[8 * 16];
+            double[] g = gaussian(random, special.length, 1);
+            for (int i = 0; i < special.length; i++) {
+                special[i] = (float) g[i];
+            }
+            System.arraycopy(special, 0, special, 4 * 16, 16);            // row 4 (row 0's partner) equals row 0
+            System.arraycopy(special, 16, special, 2 * 16, 16);           // rows 1 and 2 equal
+            java.util.Arrays.fill(special, 7 * 16, 8 * 16, 0f);           // row 7 is zero
+            inputs.put("z.special", Tensor.of(special, 8, 16));
             Path in = dir.resolve("z.safetensors");
             Path out = dir.resolve("torch.safetensors");
             Safetensors.write(in, inputs, Map.of());
@@ -95,11 +135,13 @@ class NtXentTest {
                 String tag = e.getKey().substring(2);
                 for (double t : TEMPERATURES) {
                     Tensor z = e.getValue().detach().requiresGrad(true);
-                    Tensor loss = NtXent.loss(z, t);
+                    Tensor loss = NtXent.loss(z, t, path);
                     loss.backward();
                     String key = tag + "." + t;
-                    assertRelative("loss " + key, expected.get("loss." + key).toDoubleArray(), loss.toDoubleArray(), 1e-5);
-                    assertRelative("grad " + key, expected.get("grad." + key).toDoubleArray(), z.grad().toDoubleArray(), 1e-4);
+                    assertRelative(path + " loss " + key, expected.get("loss." + key).toDoubleArray(),
+                            loss.toDoubleArray(), 1e-5);
+                    assertRelative(path + " grad " + key, expected.get("grad." + key).toDoubleArray(),
+                            z.grad().toDoubleArray(), 1e-4);
                 }
             }
         }
