@@ -2,6 +2,8 @@ package org.fkt.engine.cpu;
 
 import java.lang.foreign.MemorySegment;
 import org.fkt.engine.backend.Conv2dSpec;
+import org.fkt.engine.cpu.CpuPackedGemm.PackedA;
+import org.fkt.engine.cpu.CpuPackedGemm.PanelSource;
 import org.fkt.engine.cpu.CpuIm2col.Geometry;
 import org.fkt.engine.cpu.CpuIm2col.SameMasks;
 import org.fkt.engine.cpu.CpuWorkspace.Slot;
@@ -44,6 +46,34 @@ final class CpuConv2d {
     private static final int FILTER_COLUMNS = 1024;
 
     private CpuConv2d() {
+    }
+
+    /**
+     * Packs op(A) = dY as (K, N*PQ), pixel-major over the batch, straight from dy (N, K, P, Q): for
+     * each K slice and MR-row panel, the runs of the slice that lie in one image are transposed in.
+     */
+    private static void packGradient(Geometry g, Tensor dy, PackedA a) {
+        int pq = g.pq();
+        int slices = CpuSgemm.ceilDiv(a.k, a.kcMax);
+        int panels = a.mPad / CpuPackedGemm.MR;
+        MemorySegment ds = seg(dy);
+        CpuParallel.forRange(slices * panels, 8, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int pc = t / panels * a.kcMax;
+                int ir = t % panels * CpuPackedGemm.MR;
+                int rows = Math.min(CpuPackedGemm.MR, g.k() - ir);
+                int end = pc + a.depth(pc);
+                for (int v = pc; v < end; ) {
+                    int img = v / pq;
+                    int e = v % pq;
+                    int len = Math.min(pq - e, end - v);
+                    long src = dy.offset() + ((long) img * g.k() + ir) * pq + e;
+                    CpuSgemm.transposeInto(ds, src, pq, rows, len, a.data, a.offset(pc, ir) + (v - pc) * CpuPackedGemm.MR,
+                            CpuPackedGemm.MR, CpuSgemm.A_STRIDE);
+                    v += len;
+                }
+            }
+        });
     }
 
     /** A run of output pixels: images [img, img + nb), or pixels [e0, e1) of image img when nb == 1. */
@@ -109,50 +139,43 @@ final class CpuConv2d {
         MemorySegment wt = CpuWorkspace.floats(Slot.WEIGHTS, (long) g.k() * g.crs());
         CpuParallel.forRange((g.k() + 15) / 16, 1, (b0, b1) -> CpuLayouts.transposeWeights(g, seg(w), w.offset(),
                 wt, 0, b0 * 16, Math.min(g.k(), b1 * 16)));
-        convolve(g, x, wt, y);
+        PackedA a = CpuPackedGemm.acquire(g.k(), g.crs());
+        try {
+            convolve(g, x, a.fill(true, wt, 0, g.k()), y);
+        } finally {
+            a.release();
+        }
     }
 
-    /** y = conv(x) for the geometry g, with weights given transposed as wt (CRS, K). */
-    private static void convolve(Geometry g, Tensor x, MemorySegment wt, Tensor y) {
+    /** y = conv(x) for the geometry g, with the weights packed as op(A) = W (K, CRS). */
+    private static void convolve(Geometry g, Tensor x, PackedA w, Tensor y) {
         SameMasks masks = masks(g);
         Tile[] tiles = tiles(g, TILE_COLUMNS, true);
         CpuParallel.forEach(tiles.length, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
-                forwardTile(g, masks, tiles[t], x, wt, y);
+                forwardTile(g, masks, tiles[t], x, w, y);
             }
         });
     }
 
-    private static void forwardTile(Geometry g, SameMasks masks, Tile tile, Tensor x, MemorySegment wt, Tensor y) {
+    private static void forwardTile(Geometry g, SameMasks masks, Tile tile, Tensor x, PackedA w, Tensor y) {
         int pq = g.pq();
         int cols = tile.columns(pq);
-        MemorySegment b;
-        long bOff;
-        int ldb;
+        PanelSource b;
         if (g.isPointwise() && tile.nb() == 1) {
-            b = seg(x);
-            bOff = x.offset() + (long) tile.img() * g.c() * pq + tile.e0();
-            ldb = pq;
+            b = CpuPackedGemm.matrix(false, seg(x), x.offset() + (long) tile.img() * g.c() * pq + tile.e0(), pq);
         } else {
-            b = CpuWorkspace.floats(Slot.COLUMNS, (long) g.crs() * cols);
-            bOff = 0;
-            ldb = cols;
-            CpuIm2col.im2col(g, masks, seg(x), x.offset(), 0, g.crs(), tile.firstColumn(pq), cols, b, 0, ldb);
+            long v0 = tile.firstColumn(pq);
+            b = (pc, kc, jc, nc, bp) -> CpuIm2col.im2colPanels(g, masks, seg(x), x.offset(), v0 + jc, pc, kc, nc, bp);
         }
         if (tile.nb() == 1) {
             long cOff = y.offset() + (long) tile.img() * g.k() * pq + tile.e0();
-            sgemm(true, false, g.k(), cols, g.crs(), wt, 0, g.k(), b, bOff, ldb, 0, seg(y), cOff, pq);
+            CpuPackedGemm.gemm(w, cols, b, 0, seg(y), cOff, pq);
             return;
         }
         MemorySegment out = CpuWorkspace.floats(Slot.SCRATCH, (long) g.k() * cols);
-        sgemm(true, false, g.k(), cols, g.crs(), wt, 0, g.k(), b, bOff, ldb, 0, out, 0, cols);
+        CpuPackedGemm.gemm(w, cols, b, 0, out, 0, cols);
         CpuIm2col.regroup(seg(y), y.offset(), tile.img(), tile.nb(), g.k(), pq, out, 0, true);
-    }
-
-    /** C = op(A) @ op(B) + beta * C in float32 on raw segments (offsets and leading dimensions in elements). */
-    private static void sgemm(boolean transA, boolean transB, int m, int n, int k, MemorySegment a, long aOff, int lda,
-                              MemorySegment b, long bOff, int ldb, float beta, MemorySegment c, long cOff, int ldc) {
-        CpuSgemm.sgemm(transA, transB, m, n, k, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
     static void backwardData(Tensor dy, Tensor w, Tensor dx, Conv2dSpec spec) {
@@ -168,19 +191,30 @@ final class CpuConv2d {
             MemorySegment wf = CpuWorkspace.floats(Slot.WEIGHTS, (long) g.k() * g.crs());
             CpuParallel.forRange(g.k(), 16, (k0, k1) ->
                     CpuLayouts.flippedWeights(g, seg(w), w.offset(), wf, 0, k0, k1));
-            convolve(t, dy, wf, dx);
+            PackedA a = CpuPackedGemm.acquire(t.k(), t.crs());
+            try {
+                convolve(t, dy, a.fill(true, wf, 0, t.k()), dx);
+            } finally {
+                a.release();
+            }
             return;
         }
         Tile[] tiles = tiles(g, TILE_COLUMNS, false);
-        CpuParallel.forEach(tiles.length, (t0, t1) -> {
-            for (int t = t0; t < t1; t++) {
-                backwardDataTile(g, tiles[t], dy, w, dx);
-            }
-        });
+        PackedA wt = CpuPackedGemm.acquire(g.crs(), g.k());
+        try {
+            wt.fill(true, seg(w), w.offset(), g.crs());
+            CpuParallel.forEach(tiles.length, (t0, t1) -> {
+                for (int t = t0; t < t1; t++) {
+                    backwardDataTile(g, tiles[t], dy, wt, dx);
+                }
+            });
+        } finally {
+            wt.release();
+        }
     }
 
-    /** dcol = W^T @ dY for whole images, then col2im into dx. */
-    private static void backwardDataTile(Geometry g, Tile tile, Tensor dy, Tensor w, Tensor dx) {
+    /** dcol = W^T @ dY for whole images, then col2im into dx; wt is op(A) = W^T (CRS, K) packed. */
+    private static void backwardDataTile(Geometry g, Tile tile, Tensor dy, PackedA wt, Tensor dx) {
         int pq = g.pq();
         int cols = tile.columns(pq);
         MemorySegment b = seg(dy);
@@ -191,7 +225,7 @@ final class CpuConv2d {
             CpuIm2col.regroup(seg(dy), dy.offset(), tile.img(), tile.nb(), g.k(), pq, b, 0, false);
         }
         MemorySegment dcol = CpuWorkspace.floats(Slot.COLUMNS, (long) g.crs() * cols);
-        sgemm(true, false, g.crs(), cols, g.k(), seg(w), w.offset(), g.crs(), b, bOff, cols, 0, dcol, 0, cols);
+        CpuPackedGemm.gemm(wt, cols, CpuPackedGemm.matrix(false, b, bOff, cols), 0, dcol, 0, cols);
         CpuIm2col.col2im(g, dcol, 0, tile.img(), tile.nb(), seg(dx), dx.offset());
     }
 
@@ -202,33 +236,31 @@ final class CpuConv2d {
         }
         Geometry g = geometry(x, dw, dy, spec);
         int pq = g.pq();
+        int total = g.n() * pq;
         long padded = CpuLayouts.paddedImageSize(g);
         MemorySegment xt = CpuWorkspace.floats(Slot.IMAGES, g.n() * padded);
-        MemorySegment dyt = CpuWorkspace.floats(Slot.GRADIENTS, (long) g.n() * pq * g.k());
         MemorySegment dwr = CpuWorkspace.floats(Slot.WEIGHTS, (long) g.k() * g.crs());
         CpuParallel.forEach(g.n(), (i0, i1) -> {
             for (int img = i0; img < i1; img++) {
                 CpuLayouts.padImage(g, seg(x), x.offset(), img, xt, 0);
-                CpuLayouts.transpose(seg(dy), dy.offset() + (long) img * g.k() * pq, pq, g.k(), pq,
-                        dyt, (long) img * pq * g.k(), g.k());
             }
         });
-        int crs = g.crs();
-        int parts = Math.max(1, Math.min(CpuParallel.threads(), crs / 32));
-        long total = (long) g.n() * pq;
-        CpuParallel.forEach(parts, (p0, p1) -> {
-            for (int part = p0; part < p1; part++) {
-                int r0 = part == 0 ? 0 : crs * part / parts & ~15;
-                int r1 = part == parts - 1 ? crs : crs * (part + 1) / parts & ~15;
-                for (long v0 = 0; v0 < total; v0 += FILTER_COLUMNS) {
-                    int cols = (int) Math.min(FILTER_COLUMNS, total - v0);
-                    MemorySegment rows = CpuWorkspace.floats(Slot.COLUMNS, (long) cols * (r1 - r0));
-                    CpuLayouts.im2row(g, xt, 0, v0, cols, r0, r1, rows, 0, r1 - r0);
-                    sgemm(true, false, g.k(), r1 - r0, cols, dyt, v0 * g.k(), g.k(), rows, 0, r1 - r0,
-                            v0 == 0 ? 0 : 1, dwr, r0, crs);
+        PackedA a = CpuPackedGemm.acquire(g.k(), total);
+        try {
+            packGradient(g, dy, a);
+            int crs = g.crs();
+            int parts = Math.max(1, Math.min(CpuParallel.threads(), crs / 32));
+            CpuParallel.forEach(parts, (p0, p1) -> {
+                for (int part = p0; part < p1; part++) {
+                    int r0 = part == 0 ? 0 : crs * part / parts & ~15;
+                    int r1 = part == parts - 1 ? crs : crs * (part + 1) / parts & ~15;
+                    CpuPackedGemm.gemm(a, r1 - r0, (pc, kc, jc, nc, bp) ->
+                            CpuLayouts.im2rowPanels(g, xt, 0, pc, kc, r0 + jc, nc, bp), 0, dwr, r0, crs);
                 }
-            }
-        });
+            });
+        } finally {
+            a.release();
+        }
         CpuParallel.forRange(g.k(), 16, (k0, k1) ->
                 CpuLayouts.filterFromRows(g, dwr, 0, seg(dw), dw.offset(), k0, k1));
     }

@@ -113,6 +113,20 @@ final class CpuIm2col {
         }
     }
 
+    /**
+     * Rows [pc, pc + kc) and virtual columns [v0, v0 + nc) of the column matrix, packed straight into
+     * SGEMM B panels ({@link CpuPackedGemm}): each row goes through an L1-sized buffer, never through
+     * a column matrix in L2 or memory.
+     */
+    static void im2colPanels(Geometry g, SameMasks masks, MemorySegment xs, long xOff, long v0, int pc, int kc,
+                             int nc, float[] bp) {
+        MemorySegment row = CpuPackedGemm.rowBuffer(nc);
+        for (int p = 0; p < kc; p++) {
+            im2col(g, masks, xs, xOff, pc + p, pc + p + 1, v0, nc, row, 0, nc);
+            CpuPackedGemm.rowToPanels(row, nc, p, kc, bp);
+        }
+    }
+
     /** col[dst + e] for e in [e0, e1): column row (c, i, j) of one image of a same convolution. */
     private static void rowSame(Geometry g, SameMasks masks, MemorySegment xs, long image, int row, int e0, int e1,
                                 MemorySegment cs, long dst) {

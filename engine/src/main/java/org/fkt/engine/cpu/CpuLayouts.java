@@ -287,6 +287,18 @@ final class CpuLayouts {
         }
     }
 
+    /**
+     * Pixels [pc, pc + kc) (rows) and patch columns [r0, r0 + nc) of the im2row matrix, packed straight
+     * into SGEMM B panels ({@link CpuPackedGemm}) one pixel row at a time.
+     */
+    static void im2rowPanels(Geometry g, MemorySegment ts, long xtOff, int pc, int kc, int r0, int nc, float[] bp) {
+        MemorySegment row = CpuPackedGemm.rowBuffer(nc);
+        for (int p = 0; p < kc; p++) {
+            im2row(g, ts, xtOff, pc + p, 1, r0, r0 + nc, row, 0, nc);
+            CpuPackedGemm.rowToPanels(row, nc, p, kc, bp);
+        }
+    }
+
     /** wt[(c, i, j)][k] = w[k][(c, i, j)] for k in [k0, k1): w (K, C, R, S) as its transpose (C*R*S, K). */
     static void transposeWeights(Geometry g, MemorySegment ws, long wOff, MemorySegment ts, long tOff, int k0, int k1) {
         transpose(ws, wOff + (long) k0 * g.crs(), g.crs(), k1 - k0, g.crs(), ts, tOff + k0, g.k());

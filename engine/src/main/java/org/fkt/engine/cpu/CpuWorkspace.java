@@ -25,7 +25,9 @@ final class CpuWorkspace {
         /** Rearranged input images: owned by the calling thread, shared with its tasks. */
         IMAGES,
         /** Rearranged output gradients: owned by the calling thread, shared with its tasks. */
-        GRADIENTS
+        GRADIENTS,
+        /** One row of an im2col / im2row block on its way into packed GEMM panels, inside parallel tasks. */
+        ROW
     }
 
     private static final ThreadLocal<MemorySegment[]> SLOTS =
