@@ -136,12 +136,9 @@ final class CpuConv2d {
             return;
         }
         Geometry g = geometry(x, w, y, spec);
-        MemorySegment wt = CpuWorkspace.floats(Slot.WEIGHTS, (long) g.k() * g.crs());
-        CpuParallel.forRange((g.k() + 15) / 16, 1, (b0, b1) -> CpuLayouts.transposeWeights(g, seg(w), w.offset(),
-                wt, 0, b0 * 16, Math.min(g.k(), b1 * 16)));
         PackedA a = CpuPackedGemm.acquire(g.k(), g.crs());
         try {
-            convolve(g, x, a.fill(true, wt, 0, g.k()), y);
+            convolve(g, x, a.fill(false, seg(w), w.offset(), g.crs()), y);
         } finally {
             a.release();
         }

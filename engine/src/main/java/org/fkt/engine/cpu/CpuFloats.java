@@ -104,20 +104,32 @@ final class CpuFloats {
         }
     }
 
-    /** y = x > 0 ? x : 0 (NaN and -0 become +0, like the float64 path). */
+    /** y = x > 0 ? x : 0 (NaN and -0 become +0, like the float64 path). Full vectors unmasked, the tail masked. */
     static void relu(MemorySegment x, long xi, MemorySegment y, long yi, long n) {
         FloatVector zero = FloatVector.zero(S);
-        for (long i = 0; i < n; i += L) {
+        long i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = FloatVector.fromMemorySegment(S, x, (xi + i) << 2, ORDER);
+            zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoMemorySegment(y, (yi + i) << 2, ORDER);
+        }
+        if (i < n) {
             VectorMask<Float> m = first(n - i);
             FloatVector v = FloatVector.fromMemorySegment(S, x, (xi + i) << 2, ORDER, m);
             zero.blend(v, v.compare(VectorOperators.GT, 0f)).intoMemorySegment(y, (yi + i) << 2, ORDER, m);
         }
     }
 
-    /** dx = y > 0 ? dy : 0. */
+    /** dx = y > 0 ? dy : 0. Full vectors unmasked, the tail masked. */
     static void reluBackward(MemorySegment y, long yi, MemorySegment dy, long gi, MemorySegment dx, long di, long n) {
         FloatVector zero = FloatVector.zero(S);
-        for (long i = 0; i < n; i += L) {
+        long i = 0;
+        for (; i + L <= n; i += L) {
+            VectorMask<Float> pos = FloatVector.fromMemorySegment(S, y, (yi + i) << 2, ORDER)
+                    .compare(VectorOperators.GT, 0f);
+            zero.blend(FloatVector.fromMemorySegment(S, dy, (gi + i) << 2, ORDER), pos)
+                    .intoMemorySegment(dx, (di + i) << 2, ORDER);
+        }
+        if (i < n) {
             VectorMask<Float> m = first(n - i);
             VectorMask<Float> pos = FloatVector.fromMemorySegment(S, y, (yi + i) << 2, ORDER, m)
                     .compare(VectorOperators.GT, 0f);
@@ -138,8 +150,13 @@ final class CpuFloats {
     /** Sum of (x - c)^2 over x[0..n), in double lanes. */
     static double centredSquares(MemorySegment x, long xi, double c, long n) {
         DoubleVector acc = DoubleVector.zero(SD);
-        for (long i = 0; i < n; i += H) {
-            VectorMask<Double> m = SD.indexInRange(0, (int) Math.min(n - i, H));
+        long i = 0;
+        for (; i + H <= n; i += H) {
+            DoubleVector d = widen(x, xi + i, H).sub(c);
+            acc = d.fma(d, acc);
+        }
+        if (i < n) {
+            VectorMask<Double> m = SD.indexInRange(0, (int) (n - i));
             DoubleVector d = widen(x, xi + i, n - i).sub(c);
             acc = acc.add(d.mul(d), m);
         }
@@ -185,17 +202,25 @@ final class CpuFloats {
         }
     }
 
-    /** The next min(left, H) floats at x[xi] as double lanes (lanes past them 0). */
+    /**
+     * The next min(left, H) floats at x[xi] as double lanes (lanes past them 0). A whole vector is
+     * loaded unmasked: computing the tail mask on every iteration is not intrinsified well.
+     */
     private static DoubleVector widen(MemorySegment x, long xi, long left) {
-        VectorMask<Float> m = SH.indexInRange(0, (int) Math.min(left, H));
-        return (DoubleVector) FloatVector.fromMemorySegment(SH, x, xi << 2, ORDER, m)
-                .convertShape(VectorOperators.F2D, SD, 0);
+        FloatVector f = left >= H
+                ? FloatVector.fromMemorySegment(SH, x, xi << 2, ORDER)
+                : FloatVector.fromMemorySegment(SH, x, xi << 2, ORDER, SH.indexInRange(0, (int) left));
+        return (DoubleVector) f.convertShape(VectorOperators.F2D, SD, 0);
     }
 
-    /** Stores the first min(left, H) lanes of v, rounded to float, at o[oi]. */
+    /** Stores the first min(left, H) lanes of v, rounded to float, at o[oi] (unmasked when whole). */
     private static void narrow(DoubleVector v, MemorySegment o, long oi, long left) {
-        VectorMask<Float> m = SH.indexInRange(0, (int) Math.min(left, H));
-        ((FloatVector) v.convertShape(VectorOperators.D2F, SH, 0)).intoMemorySegment(o, oi << 2, ORDER, m);
+        FloatVector f = (FloatVector) v.convertShape(VectorOperators.D2F, SH, 0);
+        if (left >= H) {
+            f.intoMemorySegment(o, oi << 2, ORDER);
+        } else {
+            f.intoMemorySegment(o, oi << 2, ORDER, SH.indexInRange(0, (int) left));
+        }
     }
 
     /** LARS norms: {sum w^2, sum (g + wd*w)^2}, blocked like {@link #sum}. */

@@ -299,11 +299,6 @@ final class CpuLayouts {
         }
     }
 
-    /** wt[(c, i, j)][k] = w[k][(c, i, j)] for k in [k0, k1): w (K, C, R, S) as its transpose (C*R*S, K). */
-    static void transposeWeights(Geometry g, MemorySegment ws, long wOff, MemorySegment ts, long tOff, int k0, int k1) {
-        transpose(ws, wOff + (long) k0 * g.crs(), g.crs(), k1 - k0, g.crs(), ts, tOff + k0, g.k());
-    }
-
     /**
      * The weights of the transposed convolution (backward data of a stride-1 convolution as a
      * forward one), for k in [k0, k1): f[(k, i, j)][c] = w[k][c][R-1-i][S-1-j], i.e. (K*R*S, C).
