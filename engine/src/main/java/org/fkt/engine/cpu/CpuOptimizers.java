@@ -82,9 +82,8 @@ final class CpuOptimizers {
         float momentum = (float) h.momentum();
         float keep = (float) (1 - h.dampening());
         float lr = (float) h.lr();
-        VectorMask<Float> all = CpuFloats.S.maskAll(true);
         for (long i = 0; i < n; i += CpuFloats.L) {
-            VectorMask<Float> m = n - i >= CpuFloats.L ? all : CpuFloats.first(n - i);
+            VectorMask<Float> m = CpuFloats.first(n - i);
             FloatVector w = FloatVector.fromMemorySegment(CpuFloats.S, ws, (wi + i) << 2, CpuFloats.ORDER, m);
             FloatVector d = FloatVector.fromMemorySegment(CpuFloats.S, gs, (gi + i) << 2, CpuFloats.ORDER, m);
             if (wd != 0) {
