@@ -2,6 +2,7 @@ package org.fkt.engine.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import org.fkt.engine.cpu.CpuIm2col.Geometry;
 
@@ -289,9 +290,37 @@ final class CpuLayouts {
 
     /**
      * Pixels [pc, pc + kc) (rows) and patch columns [r0, r0 + nc) of the im2row matrix, packed straight
-     * into SGEMM B panels ({@link CpuPackedGemm}) one pixel row at a time.
+     * into SGEMM B panels ({@link CpuPackedGemm}) one pixel row at a time. When channel runs and the
+     * block are whole vectors, each vector of a run is loaded straight into its half panel;
+     * otherwise a row goes through an L1 buffer first.
      */
     static void im2rowPanels(Geometry g, MemorySegment ts, long xtOff, int pc, int kc, int r0, int nc, float[] bp) {
+        int c = g.c();
+        int l = CpuFloats.L;
+        int nr = CpuPackedGemm.NR;
+        if (c % l == 0 && r0 % l == 0 && nc % l == 0 && nr % l == 0) {
+            int pq = g.pq();
+            int wp = g.w() + 2 * g.pad();
+            long image = paddedImageSize(g);
+            int last = nc / nr * nr;
+            for (int p = 0; p < kc; p++) {
+                int v = pc + p;
+                int e = v % pq;
+                long corner = xtOff + (v / pq) * image
+                        + ((long) (e / g.q()) * g.stride() * wp + (long) (e % g.q()) * g.stride()) * c;
+                if (last < nc) {
+                    Arrays.fill(bp, last * kc + p * nr + (nc - last), last * kc + (p + 1) * nr, 0f);
+                }
+                for (int x = 0; x < nc; x += l) {
+                    int col = r0 + x;
+                    int ij = col / c;
+                    long src = corner + ((long) (ij / g.s()) * wp + ij % g.s()) * c + col % c;
+                    FloatVector.fromMemorySegment(CpuFloats.S, ts, src << 2, ORDER)
+                            .intoArray(bp, x / nr * nr * kc + p * nr + x % nr);
+                }
+            }
+            return;
+        }
         MemorySegment row = CpuPackedGemm.rowBuffer(nc);
         for (int p = 0; p < kc; p++) {
             im2row(g, ts, xtOff, pc + p, 1, r0, r0 + nc, row, 0, nc);
