@@ -68,8 +68,8 @@ final class CpuConv2d {
                     int e = v % pq;
                     int len = Math.min(pq - e, end - v);
                     long src = dy.offset() + ((long) img * g.k() + ir) * pq + e;
-                    CpuSgemm.transposeInto(ds, src, pq, rows, len, a.data, a.offset(pc, ir) + (v - pc) * CpuPackedGemm.MR,
-                            CpuPackedGemm.MR, CpuSgemm.A_STRIDE);
+                    int at = a.offset(pc, ir) + (v - pc) * CpuPackedGemm.MR;
+                    CpuSgemm.transposeInto(ds, src, pq, rows, len, a.data, at, CpuPackedGemm.MR, CpuSgemm.A_STRIDE);
                     v += len;
                 }
             }

@@ -2,7 +2,6 @@ package org.fkt.engine.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
-import java.util.function.IntUnaryOperator;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -20,25 +19,13 @@ import jdk.incubator.vector.VectorMask;
  * (i - pad)*W + (j - pad), with the lanes that fall into the padding masked to zero. The masks
  * come from per-(i, j) tables over the plane ({@link SameMasks}), so whole planes move with masked
  * vector loads and no per-row logic. Other stride-1 geometries copy row runs; stride 2 (ResNet's
- * downsampling) reads 32 consecutive inputs and keeps the even lanes with one two-vector
- * selectFrom, and col2im accumulates each input plane in an L1-resident array;
- * larger strides go element by element.
+ * downsampling) and larger strides go element by element (short rows), and col2im accumulates
+ * each input plane in an L1-resident array.
  */
 final class CpuIm2col {
     private static final int L = CpuFloats.L;
-    /** selectFrom indexes: the even lanes of two vectors. */
-    private static final float[] EVEN = lanes(k -> 2 * k);
 
     private CpuIm2col() {
-    }
-
-    /** A selectFrom index vector as floats: lane k holds index(k). */
-    private static float[] lanes(IntUnaryOperator index) {
-        float[] idx = new float[L];
-        for (int k = 0; k < L; k++) {
-            idx[k] = index.applyAsInt(k);
-        }
-        return idx;
     }
 
     /** Convolution geometry of one call: x (N, C, H, W), w (K, C, R, S), y (N, K, P, Q). */
@@ -218,8 +205,6 @@ final class CpuIm2col {
                     CpuFloats.fill(cs, rowOut + qa, lo - qa, 0f);
                     CpuFloats.copy(xs, rowIn + lo, cs, rowOut + lo, hi - lo);
                     CpuFloats.fill(cs, rowOut + hi, qb - hi, 0f);
-                } else if (g.stride == 2) {
-                    rowStride2(g, xs, plane + (long) hIn * g.w, j, cs, rowOut, qa, qb);
                 } else {
                     long rowIn = plane + (long) hIn * g.w;
                     for (int q = qa; q < qb; q++) {
@@ -230,24 +215,6 @@ final class CpuIm2col {
                 }
                 e += qb - qa;
             }
-        }
-    }
-
-    /**
-     * out[q] = x row at rowIn read at column 2q - pad + j (0 outside the row), q in [qa, qb): two
-     * masked loads of 16 consecutive inputs and one two-vector select of the even lanes per 16 outputs.
-     */
-    private static void rowStride2(Geometry g, MemorySegment xs, long rowIn, int j, MemorySegment cs, long out,
-                                   int qa, int qb) {
-        FloatVector even = FloatVector.fromArray(CpuFloats.S, EVEN, 0);
-        for (int q = qa; q < qb; q += L) {
-            int w0 = 2 * q - g.pad + j;
-            VectorMask<Float> m0 = CpuFloats.S.indexInRange(w0, g.w);
-            VectorMask<Float> m1 = CpuFloats.S.indexInRange(w0 + L, g.w);
-            FloatVector a = FloatVector.fromMemorySegment(CpuFloats.S, xs, (rowIn + w0) << 2, CpuFloats.ORDER, m0);
-            FloatVector b = FloatVector.fromMemorySegment(CpuFloats.S, xs, (rowIn + w0 + L) << 2, CpuFloats.ORDER, m1);
-            VectorMask<Float> keep = CpuFloats.first(qb - q);
-            even.selectFrom(a, b).intoMemorySegment(cs, (out + q) << 2, CpuFloats.ORDER, keep);
         }
     }
 

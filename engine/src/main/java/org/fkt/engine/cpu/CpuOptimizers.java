@@ -75,30 +75,52 @@ final class CpuOptimizers {
         });
     }
 
-    /** One float32 SGD run of n elements: w at wi, g at gi, momentum buffer at vi (vs null: none). */
+    /**
+     * One float32 SGD run of n elements: w at wi, g at gi, momentum buffer at vi (vs null: none).
+     * Whole vectors unmasked, the last n mod L elements in scalar float arithmetic (the same
+     * operations, so the same results): a tail mask computed in the loop is not intrinsified, and
+     * with it C2 boxed every vector of the loop.
+     */
     private static void sgdRun(SgdHyper h, boolean firstStep, MemorySegment ws, long wi, MemorySegment gs, long gi,
                                MemorySegment vs, long vi, long n) {
         float wd = (float) h.weightDecay();
         float momentum = (float) h.momentum();
         float keep = (float) (1 - h.dampening());
         float lr = (float) h.lr();
-        for (long i = 0; i < n; i += CpuFloats.L) {
-            VectorMask<Float> m = CpuFloats.first(n - i);
-            FloatVector w = FloatVector.fromMemorySegment(CpuFloats.S, ws, (wi + i) << 2, CpuFloats.ORDER, m);
-            FloatVector d = FloatVector.fromMemorySegment(CpuFloats.S, gs, (gi + i) << 2, CpuFloats.ORDER, m);
+        boolean nesterov = h.nesterov();
+        long full = n - n % CpuFloats.L;
+        for (long i = 0; i < full; i += CpuFloats.L) {
+            FloatVector w = FloatVector.fromMemorySegment(CpuFloats.S, ws, (wi + i) << 2, CpuFloats.ORDER);
+            FloatVector d = FloatVector.fromMemorySegment(CpuFloats.S, gs, (gi + i) << 2, CpuFloats.ORDER);
             if (wd != 0) {
                 d = d.add(w.mul(wd));
             }
             if (vs != null) {
                 FloatVector buf = d;
                 if (!firstStep) {
-                    FloatVector old = FloatVector.fromMemorySegment(CpuFloats.S, vs, (vi + i) << 2, CpuFloats.ORDER, m);
+                    FloatVector old = FloatVector.fromMemorySegment(CpuFloats.S, vs, (vi + i) << 2, CpuFloats.ORDER);
                     buf = old.mul(momentum).add(d.mul(keep));
                 }
-                buf.intoMemorySegment(vs, (vi + i) << 2, CpuFloats.ORDER, m);
-                d = h.nesterov() ? d.add(buf.mul(momentum)) : buf;
+                buf.intoMemorySegment(vs, (vi + i) << 2, CpuFloats.ORDER);
+                d = nesterov ? d.add(buf.mul(momentum)) : buf;
             }
-            w.sub(d.mul(lr)).intoMemorySegment(ws, (wi + i) << 2, CpuFloats.ORDER, m);
+            w.sub(d.mul(lr)).intoMemorySegment(ws, (wi + i) << 2, CpuFloats.ORDER);
+        }
+        for (long i = full; i < n; i++) {
+            float w = ws.getAtIndex(CpuFloats.F, wi + i);
+            float d = gs.getAtIndex(CpuFloats.F, gi + i);
+            if (wd != 0) {
+                d = d + w * wd;
+            }
+            if (vs != null) {
+                float buf = d;
+                if (!firstStep) {
+                    buf = vs.getAtIndex(CpuFloats.F, vi + i) * momentum + d * keep;
+                }
+                vs.setAtIndex(CpuFloats.F, vi + i, buf);
+                d = nesterov ? d + buf * momentum : buf;
+            }
+            ws.setAtIndex(CpuFloats.F, wi + i, w - d * lr);
         }
     }
 

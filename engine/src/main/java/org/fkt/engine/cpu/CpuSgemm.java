@@ -146,7 +146,7 @@ public final class CpuSgemm {
         int kcMax = blockSize(job.k, 1, KC_MAX);
         int mcMax = blockSize(m1 - m0, MR, Math.max(MR, A_BLOCK / kcMax / MR * MR));
         int ncMax = blockSize(n1 - n0, NR, Math.max(NR, B_BLOCK / kcMax / NR * NR));
-        // Slack: a masked scatter range-checks its inactive lanes too (see transposeInto).
+        // Slack past the packed panels, kept from when the packing scattered with masks.
         float[] ap = ws.ap(mcMax * kcMax + L * MR);
         float[] bp = ws.bp(ncMax * kcMax + L * NR);
         Out o = ws.out;
@@ -263,18 +263,26 @@ public final class CpuSgemm {
     /**
      * dst[off + p*width + i] = src[srcIdx + i*ld + p] for i < rows, p < len, and 0 for rows <= i < width:
      * transposes up to {@code width} contiguous source rows into one micro-panel, one vector of p at a
-     * time (vector load, scatter with stride width). In the last partial vector the masked-off lanes
-     * are not written but still range-checked, so dst needs L * width floats of slack at its end.
+     * time (vector load, unmasked scatter with stride width); the last len mod L columns go element by
+     * element. No masks: a tail mask made in the loop is not intrinsified, and C2 then boxed every
+     * vector of the loop.
      */
     static void transposeInto(MemorySegment src, long srcIdx, int ld, int rows, int len,
             float[] dst, int off, int width, int[] stride) {
-        for (int p = 0; p < len; p += L) {
-            VectorMask<Float> mask = S.indexInRange(p, len);
+        FloatVector zero = FloatVector.zero(S);
+        int full = len - len % L;
+        for (int p = 0; p < full; p += L) {
+            for (int i = 0; i < rows; i++) {
+                FloatVector.fromMemorySegment(S, src, (srcIdx + (long) i * ld + p) << 2, LE)
+                        .intoArray(dst, off + p * width + i, stride, 0);
+            }
+            for (int i = rows; i < width; i++) {
+                zero.intoArray(dst, off + p * width + i, stride, 0);
+            }
+        }
+        for (int p = full; p < len; p++) {
             for (int i = 0; i < width; i++) {
-                FloatVector v = i < rows
-                        ? FloatVector.fromMemorySegment(S, src, (srcIdx + (long) i * ld + p) << 2, LE, mask)
-                        : FloatVector.zero(S);
-                v.intoArray(dst, off + p * width + i, stride, 0, mask);
+                dst[off + p * width + i] = i < rows ? src.getAtIndex(F, srcIdx + (long) i * ld + p) : 0f;
             }
         }
     }
