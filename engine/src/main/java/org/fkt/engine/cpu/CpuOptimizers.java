@@ -135,8 +135,7 @@ final class CpuOptimizers {
             double wd = decay[t] ? h.weightDecay() : 0;
             double scaledLr = h.lr();
             if (adapt[t]) {
-                double[] squares = f32 ? CpuFloats.larsSquares(w.segment, w.base, g.segment, g.base, (float) wd, n)
-                                       : larsSquares(w, g, wd, n);
+                double[] squares = f32 ? larsSquaresFloat(w, g, (float) wd, n) : larsSquares(w, g, wd, n);
                 double wNorm = Math.sqrt(squares[0]);
                 double gNorm = Math.sqrt(squares[1]);
                 scaledLr *= wNorm > 0 && gNorm > 0 ? h.eta() * wNorm / gNorm : 1;
@@ -157,6 +156,37 @@ final class CpuOptimizers {
                 }
             });
         }
+    }
+
+    /**
+     * Float32 {sum w^2, sum (g + wd*w)^2}: pieces of whole {@link CpuFloats#larsSquares} blocks, one
+     * per thread for large tensors, summed in piece order (so the result depends only on the
+     * thread count, and equals the one-piece sum up to the association of a few doubles).
+     */
+    private static double[] larsSquaresFloat(CpuBuf w, CpuBuf g, float wd, int n) {
+        int pieces = Math.max(1, Math.min(CpuParallel.threads(), n / GRAIN));
+        if (pieces == 1) {
+            return CpuFloats.larsSquares(w.segment, w.base, g.segment, g.base, wd, n);
+        }
+        double[][] parts = new double[pieces][];
+        CpuParallel.forEach(pieces, (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                long lo = piece(n, pieces, p);
+                long hi = piece(n, pieces, p + 1);
+                parts[p] = CpuFloats.larsSquares(w.segment, w.base + lo, g.segment, g.base + lo, wd, hi - lo);
+            }
+        });
+        double[] total = new double[2];
+        for (double[] part : parts) {
+            total[0] += part[0];
+            total[1] += part[1];
+        }
+        return total;
+    }
+
+    /** Start of piece p of n elements cut into {@code pieces} runs of whole 256-element blocks. */
+    private static long piece(int n, int pieces, int p) {
+        return p == pieces ? n : (long) n * p / pieces / 256 * 256;
     }
 
     /** {sum w^2, sum (g + wd*w)^2} in double. */
