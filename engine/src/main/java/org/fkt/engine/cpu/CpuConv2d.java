@@ -12,38 +12,34 @@ import org.fkt.engine.tensor.Tensor;
 
 /**
  * Convolution on the CPU as GEMM over im2col tiles. Float64 goes to {@link CpuConv2dReference};
- * this class is the float32 fast path. The column matrix of the whole batch is never built: the
- * work is cut into tiles of output pixels, each built in a per-thread workspace and consumed at
- * once by a single-threaded GEMM on the same core, so a tile travels from im2col into the GEMM's
- * packing through that core's L2 cache. Every GEMM operand is laid out so that the SGEMM packs it
- * with plain vector copies (A stored k x m, B stored k x n; see {@link CpuLayouts}).
+ * this class is the float32 fast path, on {@link CpuPackedGemm}. The weight operand is packed
+ * into micro-panels once per call and shared by every tile and thread. The column matrix is never
+ * built: the work is cut into tiles of output pixels, and each tile's GEMM asks for its B operand
+ * block by block, which im2col (or im2row) writes straight into the packed micro-panel layout on
+ * the same core, so a column block exists only once, in that core's L2 cache.
  *
  * <pre>
- * forward:         Y(K, tile)        = Wt^T(K, CRS)      @ col(CRS, tile)       Wt = W^T
+ * forward:         Y(K, tile)        = W(K, CRS)         @ col(CRS, tile)
  * backward data,   dX(C, tile)       = Wf^T(C, KRS)      @ col_dy(KRS, tile)    Wf = flipped W,
  *   stride 1:                          (the transposed convolution run as a forward one)
  * backward data,   dcol(CRS, images) = W^T(CRS, K)       @ dY(K, images),       then col2im
  *   strided:
- * backward filter: dW'(K, RSC)      += dYt^T(K, tile)    @ row(tile, RSC)       then dW' -> dW
+ * backward filter: dW'(K, RSC)       = dY(K, N*PQ)       @ row(N*PQ, RSC)       then dW' -> dW
  * </pre>
  *
  * <p>Backward filter works pixel-major: input images are copied once to zero-bordered
- * (H, W, C) images and dY to (pixels, K), after which a patch row of im2row is R*S contiguous
- * runs of C floats and both GEMM operands are in the cheap orientation. Its tasks own column
- * blocks of dW', so there is neither a reduction nor duplicated im2row.
+ * (H, W, C) images, after which a patch row of im2row is R*S contiguous runs of C floats; dY is
+ * packed as the A operand straight from (N, K, PQ). Its tasks own column blocks of dW', so there
+ * is neither a reduction nor duplicated im2row, and each runs the whole batch as the GEMM depth.
  *
  * <p>Forward tiles of a large image are parts of it, written in place with a leading dimension
  * of P*Q; tiles of small images hold several whole images, regrouped between (N, K, PQ) and
- * (K, b*PQ) in the workspace. The GEMMs run inside the pool's tasks, where nested parallel loops
- * run serially ({@link CpuParallel#inWorker}); an SGEMM that splits its work into per-thread
- * halves would then pack the shared operand twice, so it should take its single-threaded path there.
+ * (K, b*PQ) in the workspace. The GEMMs run inside the parallel loop's tasks, single-threaded.
  * Tensors: x, dx (N, C, H, W); w, dw (K, C, R, S); y, dy (N, K, P, Q).
  */
 final class CpuConv2d {
-    /** GEMM columns per forward tile: its im2col block and the packed copy stay within L2 (2 MiB). */
+    /** GEMM columns per forward tile: its packed im2col blocks stay within L2 (2 MiB). */
     private static final int TILE_COLUMNS = 512;
-    /** GEMM depth per backward-filter tile: each tile is one read-modify-write pass over dW'. */
-    private static final int FILTER_COLUMNS = 1024;
 
     private CpuConv2d() {
     }

@@ -13,7 +13,7 @@ import org.fkt.engine.tensor.Tensor;
  * SGD and LARS parameter updates on the CPU. Float64 runs the generic double-precision loops, one
  * tensor at a time. Float32 runs Vector-API loops in float arithmetic (the order of operations of
  * torch.optim.SGD); SGD treats all tensors as one concatenated range cut into one piece per thread,
- * so a model's many small tensors (batch-norm scales, biases) cost one fork/join rather than one each.
+ * so a model's many small tensors (batch-norm scales, biases) cost one parallel loop rather than one each.
  */
 final class CpuOptimizers {
     private static final int GRAIN = 1 << 14;

@@ -42,7 +42,7 @@ public final class CpuSgemm {
     private static final int A_BLOCK = 2 * 1024 * 1024;
     /** m*n*k below this: direct loops, no packing. */
     private static final long SMALL_WORK = 4096;
-    /** m*n*k below this: one thread (about where fork/join wake-up costs as much as it saves). */
+    /** m*n*k below this: one thread (about where waking the other threads costs as much as it saves). */
     private static final long PARALLEL_WORK = 1L << 21;
 
     /** The first MR lanes: one packed row of an A micro-panel (when L >= MR). */
