@@ -2,6 +2,8 @@ package org.fkt.engine.cpu;
 
 import java.lang.foreign.MemorySegment;
 import org.fkt.engine.backend.Conv2dSpec;
+import org.fkt.engine.cpu.CpuPackedGemm.PackedA;
+import org.fkt.engine.cpu.CpuPackedGemm.PanelSource;
 import org.fkt.engine.cpu.CpuIm2col.Geometry;
 import org.fkt.engine.cpu.CpuIm2col.SameMasks;
 import org.fkt.engine.cpu.CpuWorkspace.Slot;
@@ -10,40 +12,64 @@ import org.fkt.engine.tensor.Tensor;
 
 /**
  * Convolution on the CPU as GEMM over im2col tiles. Float64 goes to {@link CpuConv2dReference};
- * this class is the float32 fast path. The column matrix of the whole batch is never built: the
- * work is cut into tiles of output pixels, each built in a per-thread workspace and consumed at
- * once by a single-threaded GEMM on the same core, so a tile travels from im2col into the GEMM's
- * packing through that core's L2 cache. Every GEMM operand is laid out so that the SGEMM packs it
- * with plain vector copies (A stored k x m, B stored k x n; see {@link CpuLayouts}).
+ * this class is the float32 fast path, on {@link CpuPackedGemm}. The weight operand is packed
+ * into micro-panels once per call and shared by every tile and thread. The column matrix is never
+ * built: the work is cut into tiles of output pixels, and each tile's GEMM asks for its B operand
+ * block by block, which im2col (or im2row) writes straight into the packed micro-panel layout on
+ * the same core, so a column block exists only once, in that core's L2 cache.
  *
  * <pre>
- * forward:         Y(K, tile)        = Wt^T(K, CRS)      @ col(CRS, tile)       Wt = W^T
+ * forward:         Y(K, tile)        = W(K, CRS)         @ col(CRS, tile)
  * backward data,   dX(C, tile)       = Wf^T(C, KRS)      @ col_dy(KRS, tile)    Wf = flipped W,
  *   stride 1:                          (the transposed convolution run as a forward one)
  * backward data,   dcol(CRS, images) = W^T(CRS, K)       @ dY(K, images),       then col2im
  *   strided:
- * backward filter: dW'(K, RSC)      += dYt^T(K, tile)    @ row(tile, RSC)       then dW' -> dW
+ * backward filter: dW'(K, RSC)       = dY(K, N*PQ)       @ row(N*PQ, RSC)       then dW' -> dW
  * </pre>
  *
  * <p>Backward filter works pixel-major: input images are copied once to zero-bordered
- * (H, W, C) images and dY to (pixels, K), after which a patch row of im2row is R*S contiguous
- * runs of C floats and both GEMM operands are in the cheap orientation. Its tasks own column
- * blocks of dW', so there is neither a reduction nor duplicated im2row.
+ * (H, W, C) images, after which a patch row of im2row is R*S contiguous runs of C floats; dY is
+ * packed as the A operand straight from (N, K, PQ). Its tasks own column blocks of dW', so there
+ * is neither a reduction nor duplicated im2row, and each runs the whole batch as the GEMM depth.
  *
  * <p>Forward tiles of a large image are parts of it, written in place with a leading dimension
  * of P*Q; tiles of small images hold several whole images, regrouped between (N, K, PQ) and
- * (K, b*PQ) in the workspace. The GEMMs run inside the pool's tasks, where nested parallel loops
- * run serially ({@link CpuParallel#inWorker}); an SGEMM that splits its work into per-thread
- * halves would then pack the shared operand twice, so it should take its single-threaded path there.
+ * (K, b*PQ) in the workspace. The GEMMs run inside the parallel loop's tasks, single-threaded.
  * Tensors: x, dx (N, C, H, W); w, dw (K, C, R, S); y, dy (N, K, P, Q).
  */
 final class CpuConv2d {
-    /** GEMM columns per forward tile: its im2col block and the packed copy stay within L2 (2 MiB). */
+    /** GEMM columns per forward tile: its packed im2col blocks stay within L2 (2 MiB). */
     private static final int TILE_COLUMNS = 512;
-    /** GEMM depth per backward-filter tile: each tile is one read-modify-write pass over dW'. */
-    private static final int FILTER_COLUMNS = 1024;
 
     private CpuConv2d() {
+    }
+
+    /**
+     * Packs op(A) = dY as (K, N*PQ), pixel-major over the batch, straight from dy (N, K, P, Q): for
+     * each K slice and MR-row panel, the runs of the slice that lie in one image are transposed in.
+     */
+    private static void packGradient(Geometry g, Tensor dy, PackedA a) {
+        int pq = g.pq();
+        int slices = CpuSgemm.ceilDiv(a.k, a.kcMax);
+        int panels = a.mPad / CpuPackedGemm.MR;
+        MemorySegment ds = seg(dy);
+        CpuParallel.forRange(slices * panels, 8, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int pc = t / panels * a.kcMax;
+                int ir = t % panels * CpuPackedGemm.MR;
+                int rows = Math.min(CpuPackedGemm.MR, g.k() - ir);
+                int end = pc + a.depth(pc);
+                for (int v = pc; v < end; ) {
+                    int img = v / pq;
+                    int e = v % pq;
+                    int len = Math.min(pq - e, end - v);
+                    long src = dy.offset() + ((long) img * g.k() + ir) * pq + e;
+                    int at = a.offset(pc, ir) + (v - pc) * CpuPackedGemm.MR;
+                    CpuSgemm.transposeInto(ds, src, pq, rows, len, a.data, at, CpuPackedGemm.MR, CpuSgemm.A_STRIDE);
+                    v += len;
+                }
+            }
+        });
     }
 
     /** A run of output pixels: images [img, img + nb), or pixels [e0, e1) of image img when nb == 1. */
@@ -106,53 +132,43 @@ final class CpuConv2d {
             return;
         }
         Geometry g = geometry(x, w, y, spec);
-        MemorySegment wt = CpuWorkspace.floats(Slot.WEIGHTS, (long) g.k() * g.crs());
-        CpuParallel.forRange((g.k() + 15) / 16, 1, (b0, b1) -> CpuLayouts.transposeWeights(g, seg(w), w.offset(),
-                wt, 0, b0 * 16, Math.min(g.k(), b1 * 16)));
-        convolve(g, x, wt, y);
+        PackedA a = CpuPackedGemm.acquire(g.k(), g.crs());
+        try {
+            convolve(g, x, a.fill(false, seg(w), w.offset(), g.crs()), y);
+        } finally {
+            a.release();
+        }
     }
 
-    /** y = conv(x) for the geometry g, with weights given transposed as wt (CRS, K). */
-    private static void convolve(Geometry g, Tensor x, MemorySegment wt, Tensor y) {
+    /** y = conv(x) for the geometry g, with the weights packed as op(A) = W (K, CRS). */
+    private static void convolve(Geometry g, Tensor x, PackedA w, Tensor y) {
         SameMasks masks = masks(g);
         Tile[] tiles = tiles(g, TILE_COLUMNS, true);
         CpuParallel.forEach(tiles.length, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
-                forwardTile(g, masks, tiles[t], x, wt, y);
+                forwardTile(g, masks, tiles[t], x, w, y);
             }
         });
     }
 
-    private static void forwardTile(Geometry g, SameMasks masks, Tile tile, Tensor x, MemorySegment wt, Tensor y) {
+    private static void forwardTile(Geometry g, SameMasks masks, Tile tile, Tensor x, PackedA w, Tensor y) {
         int pq = g.pq();
         int cols = tile.columns(pq);
-        MemorySegment b;
-        long bOff;
-        int ldb;
+        PanelSource b;
         if (g.isPointwise() && tile.nb() == 1) {
-            b = seg(x);
-            bOff = x.offset() + (long) tile.img() * g.c() * pq + tile.e0();
-            ldb = pq;
+            b = CpuPackedGemm.matrix(false, seg(x), x.offset() + (long) tile.img() * g.c() * pq + tile.e0(), pq);
         } else {
-            b = CpuWorkspace.floats(Slot.COLUMNS, (long) g.crs() * cols);
-            bOff = 0;
-            ldb = cols;
-            CpuIm2col.im2col(g, masks, seg(x), x.offset(), 0, g.crs(), tile.firstColumn(pq), cols, b, 0, ldb);
+            long v0 = tile.firstColumn(pq);
+            b = (pc, kc, jc, nc, bp) -> CpuIm2col.im2colPanels(g, masks, seg(x), x.offset(), v0 + jc, pc, kc, nc, bp);
         }
         if (tile.nb() == 1) {
             long cOff = y.offset() + (long) tile.img() * g.k() * pq + tile.e0();
-            sgemm(true, false, g.k(), cols, g.crs(), wt, 0, g.k(), b, bOff, ldb, 0, seg(y), cOff, pq);
+            CpuPackedGemm.gemm(w, cols, b, 0, seg(y), cOff, pq);
             return;
         }
         MemorySegment out = CpuWorkspace.floats(Slot.SCRATCH, (long) g.k() * cols);
-        sgemm(true, false, g.k(), cols, g.crs(), wt, 0, g.k(), b, bOff, ldb, 0, out, 0, cols);
+        CpuPackedGemm.gemm(w, cols, b, 0, out, 0, cols);
         CpuIm2col.regroup(seg(y), y.offset(), tile.img(), tile.nb(), g.k(), pq, out, 0, true);
-    }
-
-    /** C = op(A) @ op(B) + beta * C in float32 on raw segments (offsets and leading dimensions in elements). */
-    private static void sgemm(boolean transA, boolean transB, int m, int n, int k, MemorySegment a, long aOff, int lda,
-                              MemorySegment b, long bOff, int ldb, float beta, MemorySegment c, long cOff, int ldc) {
-        CpuSgemm.sgemm(transA, transB, m, n, k, 1f, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     }
 
     static void backwardData(Tensor dy, Tensor w, Tensor dx, Conv2dSpec spec) {
@@ -168,19 +184,30 @@ final class CpuConv2d {
             MemorySegment wf = CpuWorkspace.floats(Slot.WEIGHTS, (long) g.k() * g.crs());
             CpuParallel.forRange(g.k(), 16, (k0, k1) ->
                     CpuLayouts.flippedWeights(g, seg(w), w.offset(), wf, 0, k0, k1));
-            convolve(t, dy, wf, dx);
+            PackedA a = CpuPackedGemm.acquire(t.k(), t.crs());
+            try {
+                convolve(t, dy, a.fill(true, wf, 0, t.k()), dx);
+            } finally {
+                a.release();
+            }
             return;
         }
         Tile[] tiles = tiles(g, TILE_COLUMNS, false);
-        CpuParallel.forEach(tiles.length, (t0, t1) -> {
-            for (int t = t0; t < t1; t++) {
-                backwardDataTile(g, tiles[t], dy, w, dx);
-            }
-        });
+        PackedA wt = CpuPackedGemm.acquire(g.crs(), g.k());
+        try {
+            wt.fill(true, seg(w), w.offset(), g.crs());
+            CpuParallel.forEach(tiles.length, (t0, t1) -> {
+                for (int t = t0; t < t1; t++) {
+                    backwardDataTile(g, tiles[t], dy, wt, dx);
+                }
+            });
+        } finally {
+            wt.release();
+        }
     }
 
-    /** dcol = W^T @ dY for whole images, then col2im into dx. */
-    private static void backwardDataTile(Geometry g, Tile tile, Tensor dy, Tensor w, Tensor dx) {
+    /** dcol = W^T @ dY for whole images, then col2im into dx; wt is op(A) = W^T (CRS, K) packed. */
+    private static void backwardDataTile(Geometry g, Tile tile, Tensor dy, PackedA wt, Tensor dx) {
         int pq = g.pq();
         int cols = tile.columns(pq);
         MemorySegment b = seg(dy);
@@ -191,7 +218,7 @@ final class CpuConv2d {
             CpuIm2col.regroup(seg(dy), dy.offset(), tile.img(), tile.nb(), g.k(), pq, b, 0, false);
         }
         MemorySegment dcol = CpuWorkspace.floats(Slot.COLUMNS, (long) g.crs() * cols);
-        sgemm(true, false, g.crs(), cols, g.k(), seg(w), w.offset(), g.crs(), b, bOff, cols, 0, dcol, 0, cols);
+        CpuPackedGemm.gemm(wt, cols, CpuPackedGemm.matrix(false, b, bOff, cols), 0, dcol, 0, cols);
         CpuIm2col.col2im(g, dcol, 0, tile.img(), tile.nb(), seg(dx), dx.offset());
     }
 
@@ -202,33 +229,31 @@ final class CpuConv2d {
         }
         Geometry g = geometry(x, dw, dy, spec);
         int pq = g.pq();
+        int total = g.n() * pq;
         long padded = CpuLayouts.paddedImageSize(g);
         MemorySegment xt = CpuWorkspace.floats(Slot.IMAGES, g.n() * padded);
-        MemorySegment dyt = CpuWorkspace.floats(Slot.GRADIENTS, (long) g.n() * pq * g.k());
         MemorySegment dwr = CpuWorkspace.floats(Slot.WEIGHTS, (long) g.k() * g.crs());
         CpuParallel.forEach(g.n(), (i0, i1) -> {
             for (int img = i0; img < i1; img++) {
                 CpuLayouts.padImage(g, seg(x), x.offset(), img, xt, 0);
-                CpuLayouts.transpose(seg(dy), dy.offset() + (long) img * g.k() * pq, pq, g.k(), pq,
-                        dyt, (long) img * pq * g.k(), g.k());
             }
         });
-        int crs = g.crs();
-        int parts = Math.max(1, Math.min(CpuParallel.threads(), crs / 32));
-        long total = (long) g.n() * pq;
-        CpuParallel.forEach(parts, (p0, p1) -> {
-            for (int part = p0; part < p1; part++) {
-                int r0 = part == 0 ? 0 : crs * part / parts & ~15;
-                int r1 = part == parts - 1 ? crs : crs * (part + 1) / parts & ~15;
-                for (long v0 = 0; v0 < total; v0 += FILTER_COLUMNS) {
-                    int cols = (int) Math.min(FILTER_COLUMNS, total - v0);
-                    MemorySegment rows = CpuWorkspace.floats(Slot.COLUMNS, (long) cols * (r1 - r0));
-                    CpuLayouts.im2row(g, xt, 0, v0, cols, r0, r1, rows, 0, r1 - r0);
-                    sgemm(true, false, g.k(), r1 - r0, cols, dyt, v0 * g.k(), g.k(), rows, 0, r1 - r0,
-                            v0 == 0 ? 0 : 1, dwr, r0, crs);
+        PackedA a = CpuPackedGemm.acquire(g.k(), total);
+        try {
+            packGradient(g, dy, a);
+            int crs = g.crs();
+            int parts = Math.max(1, Math.min(CpuParallel.threads(), crs / 32));
+            CpuParallel.forEach(parts, (p0, p1) -> {
+                for (int part = p0; part < p1; part++) {
+                    int r0 = part == 0 ? 0 : crs * part / parts & ~15;
+                    int r1 = part == parts - 1 ? crs : crs * (part + 1) / parts & ~15;
+                    CpuPackedGemm.gemm(a, r1 - r0, (pc, kc, jc, nc, bp) ->
+                            CpuLayouts.im2rowPanels(g, xt, 0, pc, kc, r0 + jc, nc, bp), 0, dwr, r0, crs);
                 }
-            }
-        });
+            });
+        } finally {
+            a.release();
+        }
         CpuParallel.forRange(g.k(), 16, (k0, k1) ->
                 CpuLayouts.filterFromRows(g, dwr, 0, seg(dw), dw.offset(), k0, k1));
     }

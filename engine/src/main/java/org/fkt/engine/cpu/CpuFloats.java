@@ -65,7 +65,7 @@ final class CpuFloats {
         }
     }
 
-    /** d[0..n) = s[0..n); short runs by vectors, long ones by a bulk copy. */
+    /** d[0..n) = s[0..n); short runs by vectors (the tail scalar), long ones by a bulk copy. */
     static void copy(MemorySegment s, long si, MemorySegment d, long di, long n) {
         if (n >= 4 * L) {
             MemorySegment.copy(s, si << 2, d, di << 2, n << 2);
@@ -75,39 +75,60 @@ final class CpuFloats {
         for (; i + L <= n; i += L) {
             FloatVector.fromMemorySegment(S, s, (si + i) << 2, ORDER).intoMemorySegment(d, (di + i) << 2, ORDER);
         }
-        if (i < n) {
-            VectorMask<Float> m = first(n - i);
-            FloatVector.fromMemorySegment(S, s, (si + i) << 2, ORDER, m).intoMemorySegment(d, (di + i) << 2, ORDER, m);
+        for (; i < n; i++) {
+            d.setAtIndex(F, di + i, s.getAtIndex(F, si + i));
         }
     }
 
     /** o = alpha * a + beta * b (o may be a or b), in double lanes, rounded once. */
     static void axpby(MemorySegment a, long ai, double alpha, MemorySegment b, long bi, double beta,
                       MemorySegment o, long oi, long n) {
-        for (long i = 0; i < n; i += H) {
-            narrow(widen(a, ai + i, n - i).mul(alpha).add(widen(b, bi + i, n - i).mul(beta)), o, oi + i, n - i);
+        long i = 0;
+        for (; i + H <= n; i += H) {
+            narrow(widen(a, ai + i).mul(alpha).add(widen(b, bi + i).mul(beta)), o, oi + i);
+        }
+        if (i < n) {
+            DoubleVector v = widenTail(a, ai + i, n - i).mul(alpha).add(widenTail(b, bi + i, n - i).mul(beta));
+            narrowTail(v, o, oi + i, n - i);
         }
     }
 
     /** acc += alpha * x, in double lanes, rounded once. */
     static void axpy(MemorySegment acc, long ai, double alpha, MemorySegment x, long xi, long n) {
         DoubleVector va = DoubleVector.broadcast(SD, alpha);
-        for (long i = 0; i < n; i += H) {
-            narrow(widen(x, xi + i, n - i).fma(va, widen(acc, ai + i, n - i)), acc, ai + i, n - i);
+        long i = 0;
+        for (; i + H <= n; i += H) {
+            narrow(widen(x, xi + i).fma(va, widen(acc, ai + i)), acc, ai + i);
+        }
+        if (i < n) {
+            narrowTail(widenTail(x, xi + i, n - i).fma(va, widenTail(acc, ai + i, n - i)), acc, ai + i, n - i);
         }
     }
 
     /** o = alpha * x (o may be x), in double lanes, rounded once. */
     static void scale(MemorySegment x, long xi, double alpha, MemorySegment o, long oi, long n) {
-        for (long i = 0; i < n; i += H) {
-            narrow(widen(x, xi + i, n - i).mul(alpha), o, oi + i, n - i);
+        long i = 0;
+        for (; i + H <= n; i += H) {
+            narrow(widen(x, xi + i).mul(alpha), o, oi + i);
+        }
+        if (i < n) {
+            narrowTail(widenTail(x, xi + i, n - i).mul(alpha), o, oi + i, n - i);
         }
     }
 
-    /** y = x > 0 ? x : 0, NaN stays NaN (as torch.relu, so a diverged loss shows), -0 becomes +0. */
+    /**
+     * y = x > 0 ? x : 0, NaN stays NaN (as torch.relu, so a diverged loss shows), -0 becomes +0. Full vectors
+     * unmasked, the tail masked.
+     */
     static void relu(MemorySegment x, long xi, MemorySegment y, long yi, long n) {
         FloatVector zero = FloatVector.zero(S);
-        for (long i = 0; i < n; i += L) {
+        long i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector v = FloatVector.fromMemorySegment(S, x, (xi + i) << 2, ORDER);
+            VectorMask<Float> keep = v.compare(VectorOperators.GT, 0f).or(v.test(VectorOperators.IS_NAN));
+            zero.blend(v, keep).intoMemorySegment(y, (yi + i) << 2, ORDER);
+        }
+        if (i < n) {
             VectorMask<Float> m = first(n - i);
             FloatVector v = FloatVector.fromMemorySegment(S, x, (xi + i) << 2, ORDER, m);
             VectorMask<Float> keep = v.compare(VectorOperators.GT, 0f).or(v.test(VectorOperators.IS_NAN));
@@ -115,10 +136,17 @@ final class CpuFloats {
         }
     }
 
-    /** dx = y > 0 ? dy : 0. */
+    /** dx = y > 0 ? dy : 0. Full vectors unmasked, the tail masked. */
     static void reluBackward(MemorySegment y, long yi, MemorySegment dy, long gi, MemorySegment dx, long di, long n) {
         FloatVector zero = FloatVector.zero(S);
-        for (long i = 0; i < n; i += L) {
+        long i = 0;
+        for (; i + L <= n; i += L) {
+            VectorMask<Float> pos = FloatVector.fromMemorySegment(S, y, (yi + i) << 2, ORDER)
+                    .compare(VectorOperators.GT, 0f);
+            zero.blend(FloatVector.fromMemorySegment(S, dy, (gi + i) << 2, ORDER), pos)
+                    .intoMemorySegment(dx, (di + i) << 2, ORDER);
+        }
+        if (i < n) {
             VectorMask<Float> m = first(n - i);
             VectorMask<Float> pos = FloatVector.fromMemorySegment(S, y, (yi + i) << 2, ORDER, m)
                     .compare(VectorOperators.GT, 0f);
@@ -130,8 +158,12 @@ final class CpuFloats {
     /** Sum of x[0..n), in double lanes. */
     static double sum(MemorySegment x, long xi, long n) {
         DoubleVector acc = DoubleVector.zero(SD);
-        for (long i = 0; i < n; i += H) {
-            acc = acc.add(widen(x, xi + i, n - i));
+        long i = 0;
+        for (; i + H <= n; i += H) {
+            acc = acc.add(widen(x, xi + i));
+        }
+        if (i < n) {
+            acc = acc.add(widenTail(x, xi + i, n - i));
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -139,9 +171,14 @@ final class CpuFloats {
     /** Sum of (x - c)^2 over x[0..n), in double lanes. */
     static double centredSquares(MemorySegment x, long xi, double c, long n) {
         DoubleVector acc = DoubleVector.zero(SD);
-        for (long i = 0; i < n; i += H) {
-            VectorMask<Double> m = SD.indexInRange(0, (int) Math.min(n - i, H));
-            DoubleVector d = widen(x, xi + i, n - i).sub(c);
+        long i = 0;
+        for (; i + H <= n; i += H) {
+            DoubleVector d = widen(x, xi + i).sub(c);
+            acc = d.fma(d, acc);
+        }
+        if (i < n) {
+            VectorMask<Double> m = SD.indexInRange(0, (int) (n - i));
+            DoubleVector d = widenTail(x, xi + i, n - i).sub(c);
             acc = acc.add(d.mul(d), m);
         }
         return acc.reduceLanes(VectorOperators.ADD);
@@ -151,10 +188,16 @@ final class CpuFloats {
     static void dotCentred(MemorySegment dy, long gi, MemorySegment x, long xi, double c, long n, double[] out) {
         DoubleVector a0 = DoubleVector.zero(SD);
         DoubleVector a1 = DoubleVector.zero(SD);
-        for (long i = 0; i < n; i += H) {
-            DoubleVector g = widen(dy, gi + i, n - i);
+        long i = 0;
+        for (; i + H <= n; i += H) {
+            DoubleVector g = widen(dy, gi + i);
             a0 = a0.add(g);
-            a1 = widen(x, xi + i, n - i).sub(c).fma(g, a1);
+            a1 = widen(x, xi + i).sub(c).fma(g, a1);
+        }
+        if (i < n) {
+            DoubleVector g = widenTail(dy, gi + i, n - i);
+            a0 = a0.add(g);
+            a1 = widenTail(x, xi + i, n - i).sub(c).fma(g, a1);
         }
         out[0] += a0.reduceLanes(VectorOperators.ADD);
         out[1] += a1.reduceLanes(VectorOperators.ADD);
@@ -165,8 +208,12 @@ final class CpuFloats {
                               long n) {
         DoubleVector vm = DoubleVector.broadcast(SD, mul);
         DoubleVector va = DoubleVector.broadcast(SD, add);
-        for (long i = 0; i < n; i += H) {
-            narrow(widen(x, xi + i, n - i).sub(c).fma(vm, va), o, oi + i, n - i);
+        long i = 0;
+        for (; i + H <= n; i += H) {
+            narrow(widen(x, xi + i).sub(c).fma(vm, va), o, oi + i);
+        }
+        if (i < n) {
+            narrowTail(widenTail(x, xi + i, n - i).sub(c).fma(vm, va), o, oi + i, n - i);
         }
     }
 
@@ -180,23 +227,42 @@ final class CpuFloats {
         DoubleVector vk = DoubleVector.broadcast(SD, k);
         DoubleVector vb = DoubleVector.broadcast(SD, b);
         DoubleVector va = DoubleVector.broadcast(SD, a);
-        for (long i = 0; i < n; i += H) {
-            DoubleVector t = widen(x, xi + i, n - i).sub(c).fma(vb, va);
-            narrow(widen(dy, gi + i, n - i).fma(vk, t), dx, di + i, n - i);
+        long i = 0;
+        for (; i + H <= n; i += H) {
+            DoubleVector t = widen(x, xi + i).sub(c).fma(vb, va);
+            narrow(widen(dy, gi + i).fma(vk, t), dx, di + i);
+        }
+        if (i < n) {
+            DoubleVector t = widenTail(x, xi + i, n - i).sub(c).fma(vb, va);
+            narrowTail(widenTail(dy, gi + i, n - i).fma(vk, t), dx, di + i, n - i);
         }
     }
 
-    /** The next min(left, H) floats at x[xi] as double lanes (lanes past them 0). */
-    private static DoubleVector widen(MemorySegment x, long xi, long left) {
-        VectorMask<Float> m = SH.indexInRange(0, (int) Math.min(left, H));
-        return (DoubleVector) FloatVector.fromMemorySegment(SH, x, xi << 2, ORDER, m)
+    /**
+     * The H floats at x[xi] as double lanes. Loops call this for whole vectors and
+     * {@link #widenTail} once for the rest: a mask made on every iteration is not intrinsified,
+     * and a vector chosen between a masked and an unmasked load inside the loop got boxed.
+     */
+    private static DoubleVector widen(MemorySegment x, long xi) {
+        return (DoubleVector) FloatVector.fromMemorySegment(SH, x, xi << 2, ORDER)
                 .convertShape(VectorOperators.F2D, SD, 0);
     }
 
-    /** Stores the first min(left, H) lanes of v, rounded to float, at o[oi]. */
-    private static void narrow(DoubleVector v, MemorySegment o, long oi, long left) {
-        VectorMask<Float> m = SH.indexInRange(0, (int) Math.min(left, H));
-        ((FloatVector) v.convertShape(VectorOperators.D2F, SH, 0)).intoMemorySegment(o, oi << 2, ORDER, m);
+    /** The next {@code left} (< H) floats at x[xi] as double lanes, lanes past them 0. */
+    private static DoubleVector widenTail(MemorySegment x, long xi, long left) {
+        return (DoubleVector) FloatVector.fromMemorySegment(SH, x, xi << 2, ORDER, SH.indexInRange(0, (int) left))
+                .convertShape(VectorOperators.F2D, SD, 0);
+    }
+
+    /** Stores v rounded to float at o[oi] (H lanes). */
+    private static void narrow(DoubleVector v, MemorySegment o, long oi) {
+        ((FloatVector) v.convertShape(VectorOperators.D2F, SH, 0)).intoMemorySegment(o, oi << 2, ORDER);
+    }
+
+    /** Stores the first {@code left} (< H) lanes of v, rounded to float, at o[oi]. */
+    private static void narrowTail(DoubleVector v, MemorySegment o, long oi, long left) {
+        ((FloatVector) v.convertShape(VectorOperators.D2F, SH, 0))
+                .intoMemorySegment(o, oi << 2, ORDER, SH.indexInRange(0, (int) left));
     }
 
     /** LARS norms: {sum w^2, sum (g + wd*w)^2}, blocked like {@link #sum}. */

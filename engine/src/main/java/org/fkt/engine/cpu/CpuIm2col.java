@@ -1,7 +1,7 @@
 package org.fkt.engine.cpu;
 
 import java.lang.foreign.MemorySegment;
-import java.util.function.IntUnaryOperator;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 
@@ -19,27 +19,13 @@ import jdk.incubator.vector.VectorMask;
  * (i - pad)*W + (j - pad), with the lanes that fall into the padding masked to zero. The masks
  * come from per-(i, j) tables over the plane ({@link SameMasks}), so whole planes move with masked
  * vector loads and no per-row logic. Other stride-1 geometries copy row runs; stride 2 (ResNet's
- * downsampling) reads 32 consecutive inputs and keeps the even lanes with one two-vector
- * selectFrom, and col2im spreads 16 gradients to the even lanes of two vectors the same way;
- * larger strides go element by element.
+ * downsampling) and larger strides go element by element (short rows), and col2im accumulates
+ * each input plane in an L1-resident array.
  */
 final class CpuIm2col {
     private static final int L = CpuFloats.L;
-    /** selectFrom indexes: the even lanes of two vectors; and spreading one vector to even lanes. */
-    private static final float[] EVEN = lanes(k -> 2 * k);
-    private static final float[] SPREAD_LO = lanes(k -> k % 2 == 0 ? k / 2 : L);
-    private static final float[] SPREAD_HI = lanes(k -> k % 2 == 0 ? L / 2 + k / 2 : L);
 
     private CpuIm2col() {
-    }
-
-    /** A selectFrom index vector as floats: lane k holds index(k). */
-    private static float[] lanes(IntUnaryOperator index) {
-        float[] idx = new float[L];
-        for (int k = 0; k < L; k++) {
-            idx[k] = index.applyAsInt(k);
-        }
-        return idx;
     }
 
     /** Convolution geometry of one call: x (N, C, H, W), w (K, C, R, S), y (N, K, P, Q). */
@@ -113,6 +99,68 @@ final class CpuIm2col {
         }
     }
 
+    /**
+     * Rows [pc, pc + kc) and virtual columns [v0, v0 + nc) of the column matrix, packed straight into
+     * SGEMM B panels ({@link CpuPackedGemm}), never through a column matrix in L2 or memory. Same
+     * convolutions whose vectors fall on panel halves (planes and the block start multiples of the
+     * vector length) load straight into the panels; the rest go row by row through an L1 buffer.
+     */
+    static void im2colPanels(Geometry g, SameMasks masks, MemorySegment xs, long xOff, long v0, int pc, int kc,
+                             int nc, float[] bp) {
+        int pq = g.pq();
+        int nr = CpuPackedGemm.NR;
+        if (masks != null && pq % L == 0 && v0 % L == 0 && nr % L == 0) {
+            int padded = (nc + nr - 1) / nr * nr;
+            int img0 = (int) (v0 / pq);
+            int img1 = (int) ((v0 + nc - 1) / pq);
+            for (int p = 0; p < kc; p++) {
+                if (padded > nc) {
+                    int last = (nc / nr) * nr;
+                    Arrays.fill(bp, last * kc + p * nr + (nc - last), last * kc + (p + 1) * nr, 0f);
+                }
+                for (int img = img0; img <= img1; img++) {
+                    int e0 = (int) Math.max(0, v0 - (long) img * pq);
+                    int e1 = (int) Math.min(pq, v0 + nc - (long) img * pq);
+                    int x0 = (int) ((long) img * pq - v0);
+                    rowSamePanels(g, masks, xs, xOff + (long) img * g.c * g.h * g.w, pc + p, e0, e1, bp, x0, p, kc);
+                }
+            }
+            return;
+        }
+        MemorySegment row = CpuPackedGemm.rowBuffer(nc);
+        for (int p = 0; p < kc; p++) {
+            im2col(g, masks, xs, xOff, pc + p, pc + p + 1, v0, nc, row, 0, nc);
+            CpuPackedGemm.rowToPanels(row, nc, p, kc, bp);
+        }
+    }
+
+    /**
+     * {@link #rowSame} into packed B panels: the value of column x = x0 + e goes to
+     * bp[(x / NR) * NR * kc + p * NR + x % NR]; x0 and e0 are multiples of the vector length.
+     */
+    private static void rowSamePanels(Geometry g, SameMasks masks, MemorySegment xs, long image, int row, int e0,
+                                      int e1, float[] bp, int x0, int p, int kc) {
+        int nr = CpuPackedGemm.NR;
+        int rs = g.r * g.s;
+        int ij = row % rs;
+        boolean[] valid = masks.gather[ij];
+        long src = image + (long) (row / rs) * g.h * g.w + (ij / g.s - g.pad) * g.w + (ij % g.s - g.pad);
+        int e = e0;
+        for (; e + L <= e1; e += L) {
+            int x = x0 + e;
+            VectorMask<Float> m = VectorMask.fromArray(CpuFloats.S, valid, e);
+            FloatVector.fromMemorySegment(CpuFloats.S, xs, (src + e) << 2, CpuFloats.ORDER, m)
+                    .intoArray(bp, x / nr * nr * kc + p * nr + x % nr);
+        }
+        if (e < e1) {
+            int x = x0 + e;
+            VectorMask<Float> tail = CpuFloats.first(e1 - e);
+            VectorMask<Float> m = VectorMask.fromArray(CpuFloats.S, valid, e).and(tail);
+            FloatVector.fromMemorySegment(CpuFloats.S, xs, (src + e) << 2, CpuFloats.ORDER, m)
+                    .intoArray(bp, x / nr * nr * kc + p * nr + x % nr, tail);
+        }
+    }
+
     /** col[dst + e] for e in [e0, e1): column row (c, i, j) of one image of a same convolution. */
     private static void rowSame(Geometry g, SameMasks masks, MemorySegment xs, long image, int row, int e0, int e1,
                                 MemorySegment cs, long dst) {
@@ -157,8 +205,6 @@ final class CpuIm2col {
                     CpuFloats.fill(cs, rowOut + qa, lo - qa, 0f);
                     CpuFloats.copy(xs, rowIn + lo, cs, rowOut + lo, hi - lo);
                     CpuFloats.fill(cs, rowOut + hi, qb - hi, 0f);
-                } else if (g.stride == 2) {
-                    rowStride2(g, xs, plane + (long) hIn * g.w, j, cs, rowOut, qa, qb);
                 } else {
                     long rowIn = plane + (long) hIn * g.w;
                     for (int q = qa; q < qb; q++) {
@@ -173,83 +219,46 @@ final class CpuIm2col {
     }
 
     /**
-     * out[q] = x row at rowIn read at column 2q - pad + j (0 outside the row), q in [qa, qb): two
-     * masked loads of 16 consecutive inputs and one two-vector select of the even lanes per 16 outputs.
-     */
-    private static void rowStride2(Geometry g, MemorySegment xs, long rowIn, int j, MemorySegment cs, long out,
-                                   int qa, int qb) {
-        FloatVector even = FloatVector.fromArray(CpuFloats.S, EVEN, 0);
-        for (int q = qa; q < qb; q += L) {
-            int w0 = 2 * q - g.pad + j;
-            VectorMask<Float> m0 = CpuFloats.S.indexInRange(w0, g.w);
-            VectorMask<Float> m1 = CpuFloats.S.indexInRange(w0 + L, g.w);
-            FloatVector a = FloatVector.fromMemorySegment(CpuFloats.S, xs, (rowIn + w0) << 2, CpuFloats.ORDER, m0);
-            FloatVector b = FloatVector.fromMemorySegment(CpuFloats.S, xs, (rowIn + w0 + L) << 2, CpuFloats.ORDER, m1);
-            VectorMask<Float> keep = CpuFloats.first(qb - q);
-            even.selectFrom(a, b).intoMemorySegment(cs, (out + q) << 2, CpuFloats.ORDER, keep);
-        }
-    }
-
-    /**
      * Adjoint of {@link #im2col} for whole images img0 .. img0 + nb: every element of those dx
      * images becomes the sum of the dcol entries that read it. dcol: (CRS, nb*PQ) at colOff; dx:
      * (N, C, H, W) at dxOff.
      */
     static void col2im(Geometry g, MemorySegment cs, long colOff, int img0, int nb, MemorySegment xs, long dxOff) {
         int ld = nb * g.pq();
+        int hw = g.h * g.w;
+        float[] plane = new float[hw];
         for (int img = 0; img < nb; img++) {
             for (int ch = 0; ch < g.c; ch++) {
-                long plane = dxOff + ((long) (img0 + img) * g.c + ch) * g.h * g.w;
-                CpuFloats.fill(xs, plane, (long) g.h * g.w, 0f);
+                Arrays.fill(plane, 0f);
                 for (int i = 0; i < g.r; i++) {
                     for (int j = 0; j < g.s; j++) {
                         long row = colOff + ((long) (ch * g.r + i) * g.s + j) * ld + (long) img * g.pq();
+                        int qLo = Math.max(0, Math.ceilDiv(g.pad - j, g.stride));
+                        int qHi = Math.min(g.q, Math.floorDiv(g.w - 1 + g.pad - j, g.stride) + 1);
                         for (int p = 0; p < g.p; p++) {
                             int hIn = p * g.stride - g.pad + i;
                             if (hIn >= 0 && hIn < g.h) {
-                                addRow(g, cs, row + (long) p * g.q, xs, plane + (long) hIn * g.w, j);
+                                addRow(g, cs, row + (long) p * g.q, plane, hIn * g.w - g.pad + j, qLo, qHi);
                             }
                         }
                     }
                 }
+                long at = dxOff + ((long) (img0 + img) * g.c + ch) * hw;
+                MemorySegment.copy(plane, 0, xs, CpuFloats.F, at << 2, hw);
             }
         }
     }
 
-    /** dx row at rowIn += the dcol entries of one output row (at src) that read it, kernel column j. */
-    private static void addRow(Geometry g, MemorySegment cs, long src, MemorySegment xs, long rowIn, int j) {
-        int qLo = Math.max(0, Math.ceilDiv(g.pad - j, g.stride));
-        int qHi = Math.min(g.q, Math.floorDiv(g.w - 1 + g.pad - j, g.stride) + 1);
-        if (g.stride == 2) {
-            addRowStride2(g, cs, src, xs, rowIn, j, qLo, qHi);
-            return;
-        }
-        for (int q = qLo; q < qHi; q++) {
-            long at = rowIn + (long) q * g.stride - g.pad + j;
-            xs.setAtIndex(CpuFloats.F, at, xs.getAtIndex(CpuFloats.F, at) + cs.getAtIndex(CpuFloats.F, src + q));
-        }
-    }
-
     /**
-     * Stride-2 {@link #addRow}: 16 dcol entries are spread to the even lanes of two vectors (odd
-     * lanes 0) and added to 32 consecutive dx entries, masked to the row.
+     * plane[at + q * stride] += dcol[src + q] for q in [qLo, qHi): one output row's entries added
+     * to the input row they read (at: that row's start shifted by the kernel column and padding).
+     * Scalar, into an L1-resident float[] plane: a stride-2 row of 4 to 16 entries is too short
+     * for masked vector loads and stores on memory segments, whose partial masks take slow paths.
      */
-    private static void addRowStride2(Geometry g, MemorySegment cs, long src, MemorySegment xs, long rowIn, int j,
-                                      int qLo, int qHi) {
-        FloatVector spreadLo = FloatVector.fromArray(CpuFloats.S, SPREAD_LO, 0);
-        FloatVector spreadHi = FloatVector.fromArray(CpuFloats.S, SPREAD_HI, 0);
-        FloatVector zero = FloatVector.zero(CpuFloats.S);
-        for (int q = qLo; q < qHi; q += L) {
-            FloatVector d = FloatVector.fromMemorySegment(CpuFloats.S, cs, (src + q) << 2, CpuFloats.ORDER,
-                    CpuFloats.first(qHi - q));
-            long at = rowIn + 2L * q - g.pad + j;
-            int w0 = 2 * q - g.pad + j;
-            VectorMask<Float> m0 = CpuFloats.S.indexInRange(w0, g.w);
-            VectorMask<Float> m1 = CpuFloats.S.indexInRange(w0 + L, g.w);
-            FloatVector x0 = FloatVector.fromMemorySegment(CpuFloats.S, xs, at << 2, CpuFloats.ORDER, m0);
-            FloatVector x1 = FloatVector.fromMemorySegment(CpuFloats.S, xs, (at + L) << 2, CpuFloats.ORDER, m1);
-            x0.add(spreadLo.selectFrom(d, zero)).intoMemorySegment(xs, at << 2, CpuFloats.ORDER, m0);
-            x1.add(spreadHi.selectFrom(d, zero)).intoMemorySegment(xs, (at + L) << 2, CpuFloats.ORDER, m1);
+    private static void addRow(Geometry g, MemorySegment cs, long src, float[] plane, int at, int qLo, int qHi) {
+        int stride = g.stride;
+        for (int q = qLo; q < qHi; q++) {
+            plane[at + q * stride] += cs.getAtIndex(CpuFloats.F, src + q);
         }
     }
 

@@ -2,7 +2,10 @@ package org.fkt.engine.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import org.fkt.engine.cpu.CpuIm2col.Geometry;
 
 /**
@@ -17,9 +20,16 @@ final class CpuLayouts {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     /** Square block of the transpose. */
     private static final int BLOCK = 16;
-    /** selectFrom indexes interleaving the low (high) halves of two 16-lane vectors. */
-    private static final float[] ZIP_LO = zip(0);
-    private static final float[] ZIP_HI = zip(BLOCK / 2);
+    /** Shuffles doubling each lane of the low (high) half of a 16-lane vector: {h, h, h+1, h+1, ...}. */
+    private static final int[] DUP_LO = dup(0);
+    private static final int[] DUP_HI = dup(BLOCK / 2);
+    /** The odd lanes: where the interleave takes the second vector. */
+    private static final boolean[] ODD = odd();
+    /** The same as vector constants (made once: building a shuffle is not cheap); used only when L == 16. */
+    private static final boolean SIXTEEN = CpuFloats.L == BLOCK;
+    private static final VectorShuffle<Float> LO = SIXTEEN ? VectorShuffle.fromArray(CpuFloats.S, DUP_LO, 0) : null;
+    private static final VectorShuffle<Float> HI = SIXTEEN ? VectorShuffle.fromArray(CpuFloats.S, DUP_HI, 0) : null;
+    private static final VectorMask<Float> ODD_LANES = SIXTEEN ? VectorMask.fromArray(CpuFloats.S, ODD, 0) : null;
 
     private CpuLayouts() {
     }
@@ -65,14 +75,16 @@ final class CpuLayouts {
 
     /**
      * Transposes the 16 x 16 block at s[sOff] (leading dimension lds) into d[at[j] + i0 + i]. Four
-     * rounds of pairing row r with row r + 8 and interleaving their lanes (two-vector selectFrom,
-     * one vpermt2ps each) rotate the 8-bit (row, column) index by four, which is the transpose.
+     * rounds of pairing row r with row r + 8 and interleaving their lanes (two one-vector
+     * rearranges and a blend: the two-vector selectFrom is not intrinsified here and was boxed)
+     * rotate the 8-bit (row, column) index by four, which is the transpose.
      * Written out in full and with direct loads and stores: a vector passed to a helper that C2
      * does not inline (this method is past its inlining budget) would be boxed.
      */
     private static void block16(MemorySegment s, long sOff, int lds, MemorySegment d, long[] at, int i0) {
-        FloatVector lo = FloatVector.fromArray(CpuFloats.S, ZIP_LO, 0);
-        FloatVector hi = FloatVector.fromArray(CpuFloats.S, ZIP_HI, 0);
+        VectorShuffle<Float> lo = LO;
+        VectorShuffle<Float> hi = HI;
+        VectorMask<Float> odd = ODD_LANES;
         FloatVector r0 = FloatVector.fromMemorySegment(CpuFloats.S, s, (sOff) << 2, ORDER);
         FloatVector r1 = FloatVector.fromMemorySegment(CpuFloats.S, s, (sOff + lds) << 2, ORDER);
         FloatVector r2 = FloatVector.fromMemorySegment(CpuFloats.S, s, (sOff + 2L * lds) << 2, ORDER);
@@ -89,22 +101,22 @@ final class CpuLayouts {
         FloatVector r13 = FloatVector.fromMemorySegment(CpuFloats.S, s, (sOff + 13L * lds) << 2, ORDER);
         FloatVector r14 = FloatVector.fromMemorySegment(CpuFloats.S, s, (sOff + 14L * lds) << 2, ORDER);
         FloatVector r15 = FloatVector.fromMemorySegment(CpuFloats.S, s, (sOff + 15L * lds) << 2, ORDER);
-        FloatVector t0 = lo.selectFrom(r0, r8);
-        FloatVector t1 = hi.selectFrom(r0, r8);
-        FloatVector t2 = lo.selectFrom(r1, r9);
-        FloatVector t3 = hi.selectFrom(r1, r9);
-        FloatVector t4 = lo.selectFrom(r2, r10);
-        FloatVector t5 = hi.selectFrom(r2, r10);
-        FloatVector t6 = lo.selectFrom(r3, r11);
-        FloatVector t7 = hi.selectFrom(r3, r11);
-        FloatVector t8 = lo.selectFrom(r4, r12);
-        FloatVector t9 = hi.selectFrom(r4, r12);
-        FloatVector t10 = lo.selectFrom(r5, r13);
-        FloatVector t11 = hi.selectFrom(r5, r13);
-        FloatVector t12 = lo.selectFrom(r6, r14);
-        FloatVector t13 = hi.selectFrom(r6, r14);
-        FloatVector t14 = lo.selectFrom(r7, r15);
-        FloatVector t15 = hi.selectFrom(r7, r15);
+        FloatVector t0 = r0.rearrange(lo).blend(r8.rearrange(lo), odd);
+        FloatVector t1 = r0.rearrange(hi).blend(r8.rearrange(hi), odd);
+        FloatVector t2 = r1.rearrange(lo).blend(r9.rearrange(lo), odd);
+        FloatVector t3 = r1.rearrange(hi).blend(r9.rearrange(hi), odd);
+        FloatVector t4 = r2.rearrange(lo).blend(r10.rearrange(lo), odd);
+        FloatVector t5 = r2.rearrange(hi).blend(r10.rearrange(hi), odd);
+        FloatVector t6 = r3.rearrange(lo).blend(r11.rearrange(lo), odd);
+        FloatVector t7 = r3.rearrange(hi).blend(r11.rearrange(hi), odd);
+        FloatVector t8 = r4.rearrange(lo).blend(r12.rearrange(lo), odd);
+        FloatVector t9 = r4.rearrange(hi).blend(r12.rearrange(hi), odd);
+        FloatVector t10 = r5.rearrange(lo).blend(r13.rearrange(lo), odd);
+        FloatVector t11 = r5.rearrange(hi).blend(r13.rearrange(hi), odd);
+        FloatVector t12 = r6.rearrange(lo).blend(r14.rearrange(lo), odd);
+        FloatVector t13 = r6.rearrange(hi).blend(r14.rearrange(hi), odd);
+        FloatVector t14 = r7.rearrange(lo).blend(r15.rearrange(lo), odd);
+        FloatVector t15 = r7.rearrange(hi).blend(r15.rearrange(hi), odd);
         r0 = t0;
         r1 = t1;
         r2 = t2;
@@ -121,22 +133,22 @@ final class CpuLayouts {
         r13 = t13;
         r14 = t14;
         r15 = t15;
-        t0 = lo.selectFrom(r0, r8);
-        t1 = hi.selectFrom(r0, r8);
-        t2 = lo.selectFrom(r1, r9);
-        t3 = hi.selectFrom(r1, r9);
-        t4 = lo.selectFrom(r2, r10);
-        t5 = hi.selectFrom(r2, r10);
-        t6 = lo.selectFrom(r3, r11);
-        t7 = hi.selectFrom(r3, r11);
-        t8 = lo.selectFrom(r4, r12);
-        t9 = hi.selectFrom(r4, r12);
-        t10 = lo.selectFrom(r5, r13);
-        t11 = hi.selectFrom(r5, r13);
-        t12 = lo.selectFrom(r6, r14);
-        t13 = hi.selectFrom(r6, r14);
-        t14 = lo.selectFrom(r7, r15);
-        t15 = hi.selectFrom(r7, r15);
+        t0 = r0.rearrange(lo).blend(r8.rearrange(lo), odd);
+        t1 = r0.rearrange(hi).blend(r8.rearrange(hi), odd);
+        t2 = r1.rearrange(lo).blend(r9.rearrange(lo), odd);
+        t3 = r1.rearrange(hi).blend(r9.rearrange(hi), odd);
+        t4 = r2.rearrange(lo).blend(r10.rearrange(lo), odd);
+        t5 = r2.rearrange(hi).blend(r10.rearrange(hi), odd);
+        t6 = r3.rearrange(lo).blend(r11.rearrange(lo), odd);
+        t7 = r3.rearrange(hi).blend(r11.rearrange(hi), odd);
+        t8 = r4.rearrange(lo).blend(r12.rearrange(lo), odd);
+        t9 = r4.rearrange(hi).blend(r12.rearrange(hi), odd);
+        t10 = r5.rearrange(lo).blend(r13.rearrange(lo), odd);
+        t11 = r5.rearrange(hi).blend(r13.rearrange(hi), odd);
+        t12 = r6.rearrange(lo).blend(r14.rearrange(lo), odd);
+        t13 = r6.rearrange(hi).blend(r14.rearrange(hi), odd);
+        t14 = r7.rearrange(lo).blend(r15.rearrange(lo), odd);
+        t15 = r7.rearrange(hi).blend(r15.rearrange(hi), odd);
         r0 = t0;
         r1 = t1;
         r2 = t2;
@@ -153,22 +165,22 @@ final class CpuLayouts {
         r13 = t13;
         r14 = t14;
         r15 = t15;
-        t0 = lo.selectFrom(r0, r8);
-        t1 = hi.selectFrom(r0, r8);
-        t2 = lo.selectFrom(r1, r9);
-        t3 = hi.selectFrom(r1, r9);
-        t4 = lo.selectFrom(r2, r10);
-        t5 = hi.selectFrom(r2, r10);
-        t6 = lo.selectFrom(r3, r11);
-        t7 = hi.selectFrom(r3, r11);
-        t8 = lo.selectFrom(r4, r12);
-        t9 = hi.selectFrom(r4, r12);
-        t10 = lo.selectFrom(r5, r13);
-        t11 = hi.selectFrom(r5, r13);
-        t12 = lo.selectFrom(r6, r14);
-        t13 = hi.selectFrom(r6, r14);
-        t14 = lo.selectFrom(r7, r15);
-        t15 = hi.selectFrom(r7, r15);
+        t0 = r0.rearrange(lo).blend(r8.rearrange(lo), odd);
+        t1 = r0.rearrange(hi).blend(r8.rearrange(hi), odd);
+        t2 = r1.rearrange(lo).blend(r9.rearrange(lo), odd);
+        t3 = r1.rearrange(hi).blend(r9.rearrange(hi), odd);
+        t4 = r2.rearrange(lo).blend(r10.rearrange(lo), odd);
+        t5 = r2.rearrange(hi).blend(r10.rearrange(hi), odd);
+        t6 = r3.rearrange(lo).blend(r11.rearrange(lo), odd);
+        t7 = r3.rearrange(hi).blend(r11.rearrange(hi), odd);
+        t8 = r4.rearrange(lo).blend(r12.rearrange(lo), odd);
+        t9 = r4.rearrange(hi).blend(r12.rearrange(hi), odd);
+        t10 = r5.rearrange(lo).blend(r13.rearrange(lo), odd);
+        t11 = r5.rearrange(hi).blend(r13.rearrange(hi), odd);
+        t12 = r6.rearrange(lo).blend(r14.rearrange(lo), odd);
+        t13 = r6.rearrange(hi).blend(r14.rearrange(hi), odd);
+        t14 = r7.rearrange(lo).blend(r15.rearrange(lo), odd);
+        t15 = r7.rearrange(hi).blend(r15.rearrange(hi), odd);
         r0 = t0;
         r1 = t1;
         r2 = t2;
@@ -185,22 +197,22 @@ final class CpuLayouts {
         r13 = t13;
         r14 = t14;
         r15 = t15;
-        t0 = lo.selectFrom(r0, r8);
-        t1 = hi.selectFrom(r0, r8);
-        t2 = lo.selectFrom(r1, r9);
-        t3 = hi.selectFrom(r1, r9);
-        t4 = lo.selectFrom(r2, r10);
-        t5 = hi.selectFrom(r2, r10);
-        t6 = lo.selectFrom(r3, r11);
-        t7 = hi.selectFrom(r3, r11);
-        t8 = lo.selectFrom(r4, r12);
-        t9 = hi.selectFrom(r4, r12);
-        t10 = lo.selectFrom(r5, r13);
-        t11 = hi.selectFrom(r5, r13);
-        t12 = lo.selectFrom(r6, r14);
-        t13 = hi.selectFrom(r6, r14);
-        t14 = lo.selectFrom(r7, r15);
-        t15 = hi.selectFrom(r7, r15);
+        t0 = r0.rearrange(lo).blend(r8.rearrange(lo), odd);
+        t1 = r0.rearrange(hi).blend(r8.rearrange(hi), odd);
+        t2 = r1.rearrange(lo).blend(r9.rearrange(lo), odd);
+        t3 = r1.rearrange(hi).blend(r9.rearrange(hi), odd);
+        t4 = r2.rearrange(lo).blend(r10.rearrange(lo), odd);
+        t5 = r2.rearrange(hi).blend(r10.rearrange(hi), odd);
+        t6 = r3.rearrange(lo).blend(r11.rearrange(lo), odd);
+        t7 = r3.rearrange(hi).blend(r11.rearrange(hi), odd);
+        t8 = r4.rearrange(lo).blend(r12.rearrange(lo), odd);
+        t9 = r4.rearrange(hi).blend(r12.rearrange(hi), odd);
+        t10 = r5.rearrange(lo).blend(r13.rearrange(lo), odd);
+        t11 = r5.rearrange(hi).blend(r13.rearrange(hi), odd);
+        t12 = r6.rearrange(lo).blend(r14.rearrange(lo), odd);
+        t13 = r6.rearrange(hi).blend(r14.rearrange(hi), odd);
+        t14 = r7.rearrange(lo).blend(r15.rearrange(lo), odd);
+        t15 = r7.rearrange(hi).blend(r15.rearrange(hi), odd);
         t0.intoMemorySegment(d, (at[0] + i0) << 2, ORDER);
         t1.intoMemorySegment(d, (at[1] + i0) << 2, ORDER);
         t2.intoMemorySegment(d, (at[2] + i0) << 2, ORDER);
@@ -219,13 +231,20 @@ final class CpuLayouts {
         t15.intoMemorySegment(d, (at[15] + i0) << 2, ORDER);
     }
 
-    private static float[] zip(int half) {
-        float[] idx = new float[BLOCK];
-        for (int k = 0; k < BLOCK / 2; k++) {
-            idx[2 * k] = half + k;
-            idx[2 * k + 1] = BLOCK + half + k;
+    private static int[] dup(int half) {
+        int[] idx = new int[BLOCK];
+        for (int k = 0; k < BLOCK; k++) {
+            idx[k] = half + k / 2;
         }
         return idx;
+    }
+
+    private static boolean[] odd() {
+        boolean[] odd = new boolean[BLOCK];
+        for (int k = 1; k < BLOCK; k += 2) {
+            odd[k] = true;
+        }
+        return odd;
     }
 
     /** Elements of one zero-bordered pixel-major image: (H + 2*pad) * (W + 2*pad) * C. */
@@ -287,9 +306,44 @@ final class CpuLayouts {
         }
     }
 
-    /** wt[(c, i, j)][k] = w[k][(c, i, j)] for k in [k0, k1): w (K, C, R, S) as its transpose (C*R*S, K). */
-    static void transposeWeights(Geometry g, MemorySegment ws, long wOff, MemorySegment ts, long tOff, int k0, int k1) {
-        transpose(ws, wOff + (long) k0 * g.crs(), g.crs(), k1 - k0, g.crs(), ts, tOff + k0, g.k());
+    /**
+     * Pixels [pc, pc + kc) (rows) and patch columns [r0, r0 + nc) of the im2row matrix, packed straight
+     * into SGEMM B panels ({@link CpuPackedGemm}) one pixel row at a time. When channel runs and the
+     * block are whole vectors, each vector of a run is loaded straight into its half panel;
+     * otherwise a row goes through an L1 buffer first.
+     */
+    static void im2rowPanels(Geometry g, MemorySegment ts, long xtOff, int pc, int kc, int r0, int nc, float[] bp) {
+        int c = g.c();
+        int l = CpuFloats.L;
+        int nr = CpuPackedGemm.NR;
+        if (c % l == 0 && r0 % l == 0 && nc % l == 0 && nr % l == 0) {
+            int pq = g.pq();
+            int wp = g.w() + 2 * g.pad();
+            long image = paddedImageSize(g);
+            int last = nc / nr * nr;
+            for (int p = 0; p < kc; p++) {
+                int v = pc + p;
+                int e = v % pq;
+                long corner = xtOff + (v / pq) * image
+                        + ((long) (e / g.q()) * g.stride() * wp + (long) (e % g.q()) * g.stride()) * c;
+                if (last < nc) {
+                    Arrays.fill(bp, last * kc + p * nr + (nc - last), last * kc + (p + 1) * nr, 0f);
+                }
+                for (int x = 0; x < nc; x += l) {
+                    int col = r0 + x;
+                    int ij = col / c;
+                    long src = corner + ((long) (ij / g.s()) * wp + ij % g.s()) * c + col % c;
+                    FloatVector.fromMemorySegment(CpuFloats.S, ts, src << 2, ORDER)
+                            .intoArray(bp, x / nr * nr * kc + p * nr + x % nr);
+                }
+            }
+            return;
+        }
+        MemorySegment row = CpuPackedGemm.rowBuffer(nc);
+        for (int p = 0; p < kc; p++) {
+            im2row(g, ts, xtOff, pc + p, 1, r0, r0 + nc, row, 0, nc);
+            CpuPackedGemm.rowToPanels(row, nc, p, kc, bp);
+        }
     }
 
     /**

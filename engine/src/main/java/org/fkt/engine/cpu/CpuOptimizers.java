@@ -13,7 +13,7 @@ import org.fkt.engine.tensor.Tensor;
  * SGD and LARS parameter updates on the CPU. Float64 runs the generic double-precision loops, one
  * tensor at a time. Float32 runs Vector-API loops in float arithmetic (the order of operations of
  * torch.optim.SGD); SGD treats all tensors as one concatenated range cut into one piece per thread,
- * so a model's many small tensors (batch-norm scales, biases) cost one fork/join rather than one each.
+ * so a model's many small tensors (batch-norm scales, biases) cost one parallel loop rather than one each.
  */
 final class CpuOptimizers {
     private static final int GRAIN = 1 << 14;
@@ -75,30 +75,52 @@ final class CpuOptimizers {
         });
     }
 
-    /** One float32 SGD run of n elements: w at wi, g at gi, momentum buffer at vi (vs null: none). */
+    /**
+     * One float32 SGD run of n elements: w at wi, g at gi, momentum buffer at vi (vs null: none).
+     * Whole vectors unmasked, the last n mod L elements in scalar float arithmetic (the same
+     * operations, so the same results): a tail mask computed in the loop is not intrinsified, and
+     * with it C2 boxed every vector of the loop.
+     */
     private static void sgdRun(SgdHyper h, boolean firstStep, MemorySegment ws, long wi, MemorySegment gs, long gi,
                                MemorySegment vs, long vi, long n) {
         float wd = (float) h.weightDecay();
         float momentum = (float) h.momentum();
         float keep = (float) (1 - h.dampening());
         float lr = (float) h.lr();
-        for (long i = 0; i < n; i += CpuFloats.L) {
-            VectorMask<Float> m = CpuFloats.first(n - i);
-            FloatVector w = FloatVector.fromMemorySegment(CpuFloats.S, ws, (wi + i) << 2, CpuFloats.ORDER, m);
-            FloatVector d = FloatVector.fromMemorySegment(CpuFloats.S, gs, (gi + i) << 2, CpuFloats.ORDER, m);
+        boolean nesterov = h.nesterov();
+        long full = n - n % CpuFloats.L;
+        for (long i = 0; i < full; i += CpuFloats.L) {
+            FloatVector w = FloatVector.fromMemorySegment(CpuFloats.S, ws, (wi + i) << 2, CpuFloats.ORDER);
+            FloatVector d = FloatVector.fromMemorySegment(CpuFloats.S, gs, (gi + i) << 2, CpuFloats.ORDER);
             if (wd != 0) {
                 d = d.add(w.mul(wd));
             }
             if (vs != null) {
                 FloatVector buf = d;
                 if (!firstStep) {
-                    FloatVector old = FloatVector.fromMemorySegment(CpuFloats.S, vs, (vi + i) << 2, CpuFloats.ORDER, m);
+                    FloatVector old = FloatVector.fromMemorySegment(CpuFloats.S, vs, (vi + i) << 2, CpuFloats.ORDER);
                     buf = old.mul(momentum).add(d.mul(keep));
                 }
-                buf.intoMemorySegment(vs, (vi + i) << 2, CpuFloats.ORDER, m);
-                d = h.nesterov() ? d.add(buf.mul(momentum)) : buf;
+                buf.intoMemorySegment(vs, (vi + i) << 2, CpuFloats.ORDER);
+                d = nesterov ? d.add(buf.mul(momentum)) : buf;
             }
-            w.sub(d.mul(lr)).intoMemorySegment(ws, (wi + i) << 2, CpuFloats.ORDER, m);
+            w.sub(d.mul(lr)).intoMemorySegment(ws, (wi + i) << 2, CpuFloats.ORDER);
+        }
+        for (long i = full; i < n; i++) {
+            float w = ws.getAtIndex(CpuFloats.F, wi + i);
+            float d = gs.getAtIndex(CpuFloats.F, gi + i);
+            if (wd != 0) {
+                d = d + w * wd;
+            }
+            if (vs != null) {
+                float buf = d;
+                if (!firstStep) {
+                    buf = vs.getAtIndex(CpuFloats.F, vi + i) * momentum + d * keep;
+                }
+                vs.setAtIndex(CpuFloats.F, vi + i, buf);
+                d = nesterov ? d + buf * momentum : buf;
+            }
+            ws.setAtIndex(CpuFloats.F, wi + i, w - d * lr);
         }
     }
 
@@ -113,8 +135,7 @@ final class CpuOptimizers {
             double wd = decay[t] ? h.weightDecay() : 0;
             double scaledLr = h.lr();
             if (adapt[t]) {
-                double[] squares = f32 ? CpuFloats.larsSquares(w.segment, w.base, g.segment, g.base, (float) wd, n)
-                                       : larsSquares(w, g, wd, n);
+                double[] squares = f32 ? larsSquaresFloat(w, g, (float) wd, n) : larsSquares(w, g, wd, n);
                 double wNorm = Math.sqrt(squares[0]);
                 double gNorm = Math.sqrt(squares[1]);
                 scaledLr *= wNorm > 0 && gNorm > 0 ? h.eta() * wNorm / gNorm : 1;
@@ -135,6 +156,37 @@ final class CpuOptimizers {
                 }
             });
         }
+    }
+
+    /**
+     * Float32 {sum w^2, sum (g + wd*w)^2}: pieces of whole {@link CpuFloats#larsSquares} blocks, one
+     * per thread for large tensors, summed in piece order (so the result depends only on the
+     * thread count, and equals the one-piece sum up to the association of a few doubles).
+     */
+    private static double[] larsSquaresFloat(CpuBuf w, CpuBuf g, float wd, int n) {
+        int pieces = Math.max(1, Math.min(CpuParallel.threads(), n / GRAIN));
+        if (pieces == 1) {
+            return CpuFloats.larsSquares(w.segment, w.base, g.segment, g.base, wd, n);
+        }
+        double[][] parts = new double[pieces][];
+        CpuParallel.forEach(pieces, (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                long lo = piece(n, pieces, p);
+                long hi = piece(n, pieces, p + 1);
+                parts[p] = CpuFloats.larsSquares(w.segment, w.base + lo, g.segment, g.base + lo, wd, hi - lo);
+            }
+        });
+        double[] total = new double[2];
+        for (double[] part : parts) {
+            total[0] += part[0];
+            total[1] += part[1];
+        }
+        return total;
+    }
+
+    /** Start of piece p of n elements cut into {@code pieces} runs of whole 256-element blocks. */
+    private static long piece(int n, int pieces, int p) {
+        return p == pieces ? n : (long) n * p / pieces / 256 * 256;
     }
 
     /** {sum w^2, sum (g + wd*w)^2} in double. */

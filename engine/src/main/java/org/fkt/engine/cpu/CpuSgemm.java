@@ -35,23 +35,23 @@ public final class CpuSgemm {
     /** Micro-tile: MR rows of C by NR columns (two vectors). */
     static final int MR = 12;
     static final int NR = 2 * L;
-    private static final int KC_MAX = 1024;
+    static final int KC_MAX = 1024;
     /** Packed op(B) block, floats: KC x NC sized to stay in L2. */
-    private static final int B_BLOCK = 256 * 1024;
+    static final int B_BLOCK = 256 * 1024;
     /** Packed op(A) block, floats: MC x KC, bounds the per-thread buffer (8 MiB). */
     private static final int A_BLOCK = 2 * 1024 * 1024;
     /** m*n*k below this: direct loops, no packing. */
     private static final long SMALL_WORK = 4096;
-    /** m*n*k below this: one thread (about where fork/join wake-up costs as much as it saves). */
+    /** m*n*k below this: one thread (about where waking the other threads costs as much as it saves). */
     private static final long PARALLEL_WORK = 1L << 21;
 
     /** The first MR lanes: one packed row of an A micro-panel (when L >= MR). */
     private static final VectorMask<Float> A_STORE = S.indexInRange(0, MR);
-    private static final int[] A_STRIDE = strides(MR);
+    static final int[] A_STRIDE = strides(MR);
     private static final int[] B_STRIDE = strides(NR);
     /** Some thread other than any caller, to ask whether a segment is confined to its owner. */
     private static final Thread PROBE = Thread.ofVirtual().unstarted(() -> { });
-    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+    static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
     private CpuSgemm() {
     }
@@ -130,12 +130,12 @@ public final class CpuSgemm {
         return Math.min(total, (int) ((long) units * i / parts) * unit);
     }
 
-    private static int ceilDiv(int a, int b) {
+    static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
     }
 
     /** The block size (a multiple of unit, at most about max) that cuts total into equal blocks. */
-    private static int blockSize(int total, int unit, int max) {
+    static int blockSize(int total, int unit, int max) {
         int blocks = ceilDiv(total, max);
         return ceilDiv(ceilDiv(total, blocks), unit) * unit;
     }
@@ -146,7 +146,7 @@ public final class CpuSgemm {
         int kcMax = blockSize(job.k, 1, KC_MAX);
         int mcMax = blockSize(m1 - m0, MR, Math.max(MR, A_BLOCK / kcMax / MR * MR));
         int ncMax = blockSize(n1 - n0, NR, Math.max(NR, B_BLOCK / kcMax / NR * NR));
-        // Slack: a masked scatter range-checks its inactive lanes too (see transposeInto).
+        // Slack past the packed panels, kept from when the packing scattered with masks.
         float[] ap = ws.ap(mcMax * kcMax + L * MR);
         float[] bp = ws.bp(ncMax * kcMax + L * NR);
         Out o = ws.out;
@@ -157,11 +157,11 @@ public final class CpuSgemm {
                 o.beta = pc == 0 ? job.beta : 1f;
                 for (int ic = m0; ic < m1; ic += mcMax) {
                     int mc = Math.min(mcMax, m1 - ic);
-                    packA(job, ic, mc, pc, kc, ap);
+                    packA(job.transA, job.a, job.aOff, job.lda, ic, mc, pc, kc, ap, 0);
                     for (int jc = n0; jc < n1; jc += ncMax) {
                         int nc = Math.min(ncMax, n1 - jc);
-                        packB(job, pc, kc, jc, nc, bp);
-                        macro(ap, bp, kc, mc, nc, o, job.cOff + (long) ic * job.ldc + jc);
+                        packB(job.transB, job.b, job.bOff, job.ldb, pc, kc, jc, nc, bp);
+                        macro(ap, 0, bp, kc, mc, nc, o, job.cOff + (long) ic * job.ldc + jc);
                     }
                 }
             }
@@ -170,58 +170,60 @@ public final class CpuSgemm {
         }
     }
 
-    /** All micro-tiles of one packed (mc x kc) x (kc x nc) block product; C tile at cIdx. */
-    private static void macro(float[] ap, float[] bp, int kc, int mc, int nc, Out o, long cIdx) {
+    /** All micro-tiles of one packed (mc x kc) x (kc x nc) block product, A panels from ap[aBase]; C tile at cIdx. */
+    static void macro(float[] ap, int aBase, float[] bp, int kc, int mc, int nc, Out o, long cIdx) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             long rowIdx = cIdx + (long) ir * o.ldc;
             for (int jr = 0; jr < nc; jr += NR) {
-                kernel(ap, ir * kc, bp, jr * kc, kc, o, rowIdx + jr, mr, Math.min(NR, nc - jr));
+                kernel(ap, aBase + ir * kc, bp, jr * kc, kc, o, rowIdx + jr, mr, Math.min(NR, nc - jr));
             }
         }
     }
 
     /**
-     * Packs op(A)[ic:ic+mc, pc:pc+kc] as MR-row micro-panels: panel r holds element (r*MR + i, p) at
-     * ap[r*MR*kc + p*MR + i]; rows past mc are zero. Transposed A is read one stored row (fixed p)
-     * at a time across all panels, so that each source page is visited once.
+     * Packs op(A)[ic:ic+mc, pc:pc+kc] as MR-row micro-panels from ap[at]: panel r holds element
+     * (r*MR + i, p) at ap[at + r*MR*kc + p*MR + i]; rows past mc are zero. Transposed A is read one
+     * stored row (fixed p) at a time across all panels, so that each source page is visited once.
      */
-    private static void packA(Job j, int ic, int mc, int pc, int kc, float[] ap) {
-        if (!j.transA) {
+    static void packA(boolean transA, MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc,
+                      float[] ap, int at) {
+        if (!transA) {
             for (int ir = 0; ir < mc; ir += MR) {
-                long src = j.aOff + (long) (ic + ir) * j.lda + pc;
-                transposeInto(j.a, src, j.lda, Math.min(MR, mc - ir), kc, ap, ir * kc, MR, A_STRIDE);
+                long src = aOff + (long) (ic + ir) * lda + pc;
+                transposeInto(a, src, lda, Math.min(MR, mc - ir), kc, ap, at + ir * kc, MR, A_STRIDE);
             }
             return;
         }
         if (L < MR) {
-            packATransposedScalar(j, ic, mc, pc, kc, ap);
+            packATransposedScalar(a, aOff, lda, ic, mc, pc, kc, ap, at);
             return;
         }
         int full = mc / MR * MR;
         VectorMask<Float> tail = S.indexInRange(0, mc - full);
-        long src = j.aOff + (long) pc * j.lda + ic;
-        for (int p = 0; p < kc; p++, src += j.lda) {
+        long src = aOff + (long) pc * lda + ic;
+        for (int p = 0; p < kc; p++, src += lda) {
             for (int ir = 0; ir < full; ir += MR) {
-                FloatVector.fromMemorySegment(S, j.a, (src + ir) << 2, LE, A_STORE)
-                        .intoArray(ap, ir * kc + p * MR, A_STORE);
+                FloatVector.fromMemorySegment(S, a, (src + ir) << 2, LE, A_STORE)
+                        .intoArray(ap, at + ir * kc + p * MR, A_STORE);
             }
             if (full < mc) {
-                FloatVector.fromMemorySegment(S, j.a, (src + full) << 2, LE, tail)
-                        .intoArray(ap, full * kc + p * MR, A_STORE);
+                FloatVector.fromMemorySegment(S, a, (src + full) << 2, LE, tail)
+                        .intoArray(ap, at + full * kc + p * MR, A_STORE);
             }
         }
     }
 
     /** {@link #packA} for transposed A when a vector is narrower than a packed row (no AVX-512). */
-    private static void packATransposedScalar(Job j, int ic, int mc, int pc, int kc, float[] ap) {
+    private static void packATransposedScalar(MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc,
+                                              float[] ap, int at) {
         for (int p = 0; p < kc; p++) {
-            long src = j.aOff + (long) (pc + p) * j.lda + ic;
+            long src = aOff + (long) (pc + p) * lda + ic;
             for (int r = 0; r < mc; r++) {
-                ap[r / MR * MR * kc + p * MR + r % MR] = j.a.getAtIndex(F, src + r);
+                ap[at + r / MR * MR * kc + p * MR + r % MR] = a.getAtIndex(F, src + r);
             }
             for (int r = mc; r % MR != 0; r++) {
-                ap[r / MR * MR * kc + p * MR + r % MR] = 0f;
+                ap[at + r / MR * MR * kc + p * MR + r % MR] = 0f;
             }
         }
     }
@@ -231,27 +233,28 @@ public final class CpuSgemm {
      * at bp[r*NR*kc + p*NR + x]; columns past nc are zero. Non-transposed B is read row by row so
      * that each source page is visited once per block.
      */
-    private static void packB(Job j, int pc, int kc, int jc, int nc, float[] bp) {
-        if (j.transB) {
+    static void packB(boolean transB, MemorySegment b, long bOff, int ldb, int pc, int kc, int jc, int nc,
+                      float[] bp) {
+        if (transB) {
             for (int jr = 0; jr < nc; jr += NR) {
-                long src = j.bOff + (long) (jc + jr) * j.ldb + pc;
-                transposeInto(j.b, src, j.ldb, Math.min(NR, nc - jr), kc, bp, jr * kc, NR, B_STRIDE);
+                long src = bOff + (long) (jc + jr) * ldb + pc;
+                transposeInto(b, src, ldb, Math.min(NR, nc - jr), kc, bp, jr * kc, NR, B_STRIDE);
             }
             return;
         }
         int full = nc / NR * NR;
-        long src = j.bOff + (long) pc * j.ldb + jc;
-        for (int p = 0; p < kc; p++, src += j.ldb) {
+        long src = bOff + (long) pc * ldb + jc;
+        for (int p = 0; p < kc; p++, src += ldb) {
             for (int jr = 0; jr < full; jr += NR) {
                 int dst = jr * kc + p * NR;
-                FloatVector.fromMemorySegment(S, j.b, (src + jr) << 2, LE).intoArray(bp, dst);
-                FloatVector.fromMemorySegment(S, j.b, (src + jr + L) << 2, LE).intoArray(bp, dst + L);
+                FloatVector.fromMemorySegment(S, b, (src + jr) << 2, LE).intoArray(bp, dst);
+                FloatVector.fromMemorySegment(S, b, (src + jr + L) << 2, LE).intoArray(bp, dst + L);
             }
             if (full < nc) {
                 int dst = full * kc + p * NR;
                 for (int v = 0; v < NR; v += L) {
                     VectorMask<Float> mask = S.indexInRange(full + v, nc);
-                    FloatVector.fromMemorySegment(S, j.b, (src + full + v) << 2, LE, mask).intoArray(bp, dst + v);
+                    FloatVector.fromMemorySegment(S, b, (src + full + v) << 2, LE, mask).intoArray(bp, dst + v);
                 }
             }
         }
@@ -260,18 +263,26 @@ public final class CpuSgemm {
     /**
      * dst[off + p*width + i] = src[srcIdx + i*ld + p] for i < rows, p < len, and 0 for rows <= i < width:
      * transposes up to {@code width} contiguous source rows into one micro-panel, one vector of p at a
-     * time (vector load, scatter with stride width). In the last partial vector the masked-off lanes
-     * are not written but still range-checked, so dst needs L * width floats of slack at its end.
+     * time (vector load, unmasked scatter with stride width); the last len mod L columns go element by
+     * element. No masks: a tail mask made in the loop is not intrinsified, and C2 then boxed every
+     * vector of the loop.
      */
-    private static void transposeInto(MemorySegment src, long srcIdx, int ld, int rows, int len,
+    static void transposeInto(MemorySegment src, long srcIdx, int ld, int rows, int len,
             float[] dst, int off, int width, int[] stride) {
-        for (int p = 0; p < len; p += L) {
-            VectorMask<Float> mask = S.indexInRange(p, len);
+        FloatVector zero = FloatVector.zero(S);
+        int full = len - len % L;
+        for (int p = 0; p < full; p += L) {
+            for (int i = 0; i < rows; i++) {
+                FloatVector.fromMemorySegment(S, src, (srcIdx + (long) i * ld + p) << 2, LE)
+                        .intoArray(dst, off + p * width + i, stride, 0);
+            }
+            for (int i = rows; i < width; i++) {
+                zero.intoArray(dst, off + p * width + i, stride, 0);
+            }
+        }
+        for (int p = full; p < len; p++) {
             for (int i = 0; i < width; i++) {
-                FloatVector v = i < rows
-                        ? FloatVector.fromMemorySegment(S, src, (srcIdx + (long) i * ld + p) << 2, LE, mask)
-                        : FloatVector.zero(S);
-                v.intoArray(dst, off + p * width + i, stride, 0, mask);
+                dst[off + p * width + i] = i < rows ? src.getAtIndex(F, srcIdx + (long) i * ld + p) : 0f;
             }
         }
     }
@@ -284,7 +295,7 @@ public final class CpuSgemm {
      * float[] to {@link Out#flush}, which keeps this method within C2's inlining budget (vector values
      * passed to a call that is not inlined get boxed) at the cost of 24 L1 stores and loads.
      */
-    private static void kernel(float[] ap, int aBase, float[] bp, int bBase, int kc, Out o, long cIdx,
+    static void kernel(float[] ap, int aBase, float[] bp, int bBase, int kc, Out o, long cIdx,
             int mr, int nr) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c0a = z, c0b = z, c1a = z, c1b = z, c2a = z, c2b = z, c3a = z, c3b = z;
@@ -400,7 +411,7 @@ public final class CpuSgemm {
     }
 
     /** The micro-kernel's output: its tile, and C, ldc, alpha and this K slice's beta to apply it with. */
-    private static final class Out {
+    static final class Out {
         final float[] tile = new float[MR * NR];
         MemorySegment c;
         long ldc;
@@ -408,9 +419,13 @@ public final class CpuSgemm {
         float beta;
 
         void bind(Job j) {
-            c = j.c;
-            ldc = j.ldc;
-            alpha = j.alpha;
+            bind(j.c, j.ldc, j.alpha);
+        }
+
+        void bind(MemorySegment c, long ldc, float alpha) {
+            this.c = c;
+            this.ldc = ldc;
+            this.alpha = alpha;
         }
 
         /** Writes the top-left mr x nr corner of the tile into C at cIdx: alpha * tile + beta * C. */
@@ -449,7 +464,7 @@ public final class CpuSgemm {
     }
 
     /** Per-thread packing buffers, grown on demand and kept for the thread's lifetime. */
-    private static final class Workspace {
+    static final class Workspace {
         final Out out = new Out();
         float[] ap = new float[0];
         float[] bp = new float[0];

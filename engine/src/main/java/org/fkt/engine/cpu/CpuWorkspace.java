@@ -24,8 +24,8 @@ final class CpuWorkspace {
         WEIGHTS,
         /** Rearranged input images: owned by the calling thread, shared with its tasks. */
         IMAGES,
-        /** Rearranged output gradients: owned by the calling thread, shared with its tasks. */
-        GRADIENTS
+        /** One row of an im2col / im2row block on its way into packed GEMM panels, inside parallel tasks. */
+        ROW
     }
 
     private static final ThreadLocal<MemorySegment[]> SLOTS =

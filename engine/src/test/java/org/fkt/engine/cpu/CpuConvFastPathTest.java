@@ -55,6 +55,8 @@ class CpuConvFastPathTest {
         "9, 12, 10, 3, 2, 3, 3, 1, 1",
         "1, 16, 16, 1, 1, 3, 3, 1, 1",
         "3, 8, 20, 33, 31, 3, 3, 2, 1",
+        "2, 128, 36, 8, 8, 3, 3, 1, 1",
+        "2, 130, 20, 6, 6, 3, 3, 2, 1",
     })
     void forwardAndBothGradients(int n, int c, int k, int h, int w, int r, int s, int stride, int pad) {
         Random random = Pair.random("conv2d n" + n + " c" + c + " k" + k + " " + h + "x" + w + " " + r + "x" + s
