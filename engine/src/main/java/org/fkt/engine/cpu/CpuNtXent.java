@@ -169,7 +169,7 @@ final class CpuNtXent {
         MemorySegment u = CpuBuf.segment(zn);
         long base = zn.offset();
         double invT = 1 / temperature;
-        CpuParallel.forRange(m, Math.max(1, (1 << 16) / Math.max(1, m * d)), (i0, i1) -> {
+        CpuParallel.forRange(m, reference64Grain(m, d), (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 int partner = partner(i, m);
                 double max = Double.NEGATIVE_INFINITY;
@@ -203,7 +203,7 @@ final class CpuNtXent {
         CpuBuf lb = CpuBuf.of(lse);
         CpuBuf out = CpuBuf.of(dz);
         double invT = 1 / temperature;
-        CpuParallel.forRange(m, Math.max(1, (1 << 16) / Math.max(1, m * d)), (i0, i1) -> {
+        CpuParallel.forRange(m, reference64Grain(m, d), (i0, i1) -> {
             double[] acc = new double[d];
             for (int i = i0; i < i1; i++) {
                 java.util.Arrays.fill(acc, 0);
@@ -225,6 +225,11 @@ final class CpuNtXent {
                 }
             }
         });
+    }
+
+    /** Rows per task of the float64 reference: each row costs 2N * D multiply-adds. */
+    private static int reference64Grain(int m, int d) {
+        return (int) Math.max(1, (1L << 16) / Math.max(1L, (long) m * d));
     }
 
     private static double dot(MemorySegment u, long a, long b, int d) {

@@ -150,7 +150,7 @@ final class CpuNtXentTiles {
             int rowStart = g0 * NR;
             int rowEnd = Math.min(p.m, g1 * NR);
             copyPanels(panels, p.d, rowStart, (g1 - g0) * NR, ap);
-            java.util.Arrays.fill(acc, 0, (rowEnd - rowStart) * p.dp, 0f);
+            java.util.Arrays.fill(acc, 0, (g1 - g0) * NR * p.dp, 0f);
             for (int jb = 0; jb < p.m; jb += p.bj) {
                 int jn = Math.min(p.bj, p.m - jb);
                 copyPanels(panels, p.d, jb, jn, bp);
