@@ -94,7 +94,7 @@ final class PaperCommand implements Callable<Integer> {
                 preset.bundled(), preset.normalization(), console);
         String note = preset.shortened(settings, data.trainSet().size(), seeds);
         if (note != null) {
-            console.println(note);
+            console.println("shortened run: " + note);
         }
         StopSignal stop = StopSignal.onInterrupt();
         try {

@@ -61,7 +61,7 @@ abstract class StageCommand implements Callable<Integer> {
                 settings.imageSize() <= 64 ? Normalization.CIFAR10 : Normalization.IMAGENET, console);
         StopSignal stop = StopSignal.onInterrupt();
         try {
-            String note = settings.limitTrain() > 0 ? "shortened run: training limited to " + settings.limitTrain() + " images" : null;
+            String note = settings.limitTrain() > 0 ? "training limited to " + settings.limitTrain() + " images" : null;
             var result = StageRun.run(new StageRun.Spec(stage(), settings, data, dir, initEncoder(), resume != null,
                     console, stop, note));
             return result.stopped() ? INTERRUPTED : 0;

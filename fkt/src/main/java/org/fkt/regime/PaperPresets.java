@@ -62,7 +62,7 @@ public record PaperPresets(String name, String key, String table, TrainSettings 
                 Math.max(1, Runtime.getRuntime().availableProcessors() / 2), 0, SAMPLE_TRAIN_IMAGES);
     }
 
-    /** The line saying how {@code s} is shorter than the paper's setting, or null when it is not. */
+    /** How {@code s} is shorter than the paper's setting ("1 epoch per stage instead of 100, ..."), or null. */
     public String shortened(TrainSettings s, int trainImages, int seeds) {
         var parts = new java.util.ArrayList<String>();
         if (bundled) {
@@ -71,7 +71,7 @@ public record PaperPresets(String name, String key, String table, TrainSettings 
         if (s.epochs() < 100) {
             parts.add(s.epochs() + " epoch" + (s.epochs() == 1 ? "" : "s") + " per stage instead of 100");
         }
-        if (s.limitTrain() > 0) {
+        if (s.limitTrain() > 0 && !bundled) {
             parts.add("training limited to " + trainImages + " images");
         }
         if (seeds < 3) {
@@ -80,6 +80,6 @@ public record PaperPresets(String name, String key, String table, TrainSettings 
         if (s.imageSize() != 224 || s.arch() != (table.equals("III") ? Architecture.RESNET18 : Architecture.RESNET50)) {
             parts.add(s.arch().label() + " at " + s.imageSize() + "x" + s.imageSize());
         }
-        return parts.isEmpty() ? null : "shortened run: " + String.join(", ", parts);
+        return parts.isEmpty() ? null : String.join(", ", parts);
     }
 }

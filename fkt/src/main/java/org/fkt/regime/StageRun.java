@@ -58,9 +58,9 @@ public final class StageRun {
             if (spec.initEncoder() != null && Checkpoints.read(checkpoints) == null) {
                 Checkpoints.loadModel(spec.initEncoder(), model, true);
             }
-            out.printf("%s: %s %s stem, %dx%d, batch %d, %d epochs -> %s%n", spec.stage().label(), settings.arch().label(),
+            out.printf("%s: %s %s stem, %dx%d, batch %d, %d epoch%s -> %s%n", spec.stage().label(), settings.arch().label(),
                     settings.stem().name().toLowerCase(java.util.Locale.ROOT), settings.imageSize(), settings.imageSize(),
-                    settings.batchSize(), settings.epochs(), dir);
+                    settings.batchSize(), settings.epochs(), settings.epochs() == 1 ? "" : "s", dir);
             var source = data.train(spec.stage(), settings);
             Evaluator evaluator = spec.stage().classifies() ? new Evaluator(data.test(settings), data.classes().size()) : null;
             var listener = new RunListener(dir, out);

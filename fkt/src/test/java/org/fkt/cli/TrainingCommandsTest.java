@@ -68,6 +68,7 @@ class TrainingCommandsTest {
         assertEquals(0, run.code(), run.out() + run.err());
         assertTrue(run.out().contains("Table II"), run.out());
         assertTrue(run.out().contains("shortened run: 2 epochs per stage instead of 100"), run.out());
+        assertFalse(run.out().contains("shortened run (shortened run"), run.out());
         for (String stage : List.of("seed-0/rt/pretrain", "seed-0/rt/finetune", "seed-0/ft/joint")) {
             Path s = dir.resolve(stage);
             for (String f : List.of("config.json", "history.csv", "loss.png", "model.safetensors", "checkpoints/checkpoint.json")) {
