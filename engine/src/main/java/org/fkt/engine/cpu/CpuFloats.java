@@ -117,6 +117,28 @@ final class CpuFloats {
     }
 
     /**
+     * The sum of v's lanes in lane order. reduceLanes(ADD) on floating-point lanes may add in a different
+     * order in interpreted and in compiled code, so the same run gave different bits depending on when the
+     * JIT compiled a loop; a fixed order keeps training runs reproducible.
+     */
+    static double sumLanes(DoubleVector v) {
+        double s = 0;
+        for (int i = 0; i < v.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+
+    /** As {@link #sumLanes(DoubleVector)}, in float. */
+    static float sumLanes(FloatVector v) {
+        float s = 0;
+        for (int i = 0; i < v.length(); i++) {
+            s += v.lane(i);
+        }
+        return s;
+    }
+
+    /**
      * y = x > 0 ? x : 0, NaN stays NaN (as torch.relu, so a diverged loss shows), -0 becomes +0. Full vectors
      * unmasked, the tail masked.
      */
@@ -165,7 +187,7 @@ final class CpuFloats {
         if (i < n) {
             acc = acc.add(widenTail(x, xi + i, n - i));
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     /** Sum of (x - c)^2 over x[0..n), in double lanes. */
@@ -181,7 +203,7 @@ final class CpuFloats {
             DoubleVector d = widenTail(x, xi + i, n - i).sub(c);
             acc = acc.add(d.mul(d), m);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return sumLanes(acc);
     }
 
     /** Sums of dy and of dy * (x - c) over [0..n) added to {@code out[0]} and {@code out[1]}, in double lanes. */
@@ -199,8 +221,8 @@ final class CpuFloats {
             a0 = a0.add(g);
             a1 = widenTail(x, xi + i, n - i).sub(c).fma(g, a1);
         }
-        out[0] += a0.reduceLanes(VectorOperators.ADD);
-        out[1] += a1.reduceLanes(VectorOperators.ADD);
+        out[0] += sumLanes(a0);
+        out[1] += sumLanes(a1);
     }
 
     /** o = (x - c) * mul + add, computed in double lanes and rounded once (o may be x). */
@@ -280,8 +302,8 @@ final class CpuFloats {
                 aw = vw.fma(vw, aw);
                 ag = vg.fma(vg, ag);
             }
-            ws += aw.reduceLanes(VectorOperators.ADD);
-            gs += ag.reduceLanes(VectorOperators.ADD);
+            ws += sumLanes(aw);
+            gs += sumLanes(ag);
         }
         return new double[] {ws, gs};
     }

@@ -270,7 +270,7 @@ final class CpuNtXentTiles {
         for (int c = 0; c < cols; c += L) {
             sum = sum.add(CpuNtXentKernels.exp(FloatVector.fromArray(S, tile, off + c).sub(shift)));
         }
-        runSum[i] = runSum[i] * Math.exp((double) old - max) + sum.reduceLanes(VectorOperators.ADD);
+        runSum[i] = runSum[i] * Math.exp((double) old - max) + CpuFloats.sumLanes(sum);
         runMax[i] = max;
     }
 
