@@ -39,12 +39,6 @@ final class FinetuneCommand extends StageCommand {
 
     @Override
     TrainSettings adjust(TrainSettings s) {
-        if (!freezeEncoder) {
-            return s;
-        }
-        return new TrainSettings(s.arch(), s.stem(), s.imageSize(), s.batchSize(), s.epochs(), s.larsLr(),
-                s.larsMomentum(), s.larsWeightDecay(), s.larsEta(), s.sgdLr(), s.sgdMomentum(), s.sgdWeightDecay(),
-                s.schedule(), s.warmupEpochs(), s.temperature(), s.lambda(), s.projHidden(), s.projOut(), s.optimizers(),
-                true, s.augmentation(), s.workers(), s.seed(), s.limitTrain());
+        return freezeEncoder ? s.withFreezeEncoder(true) : s;
     }
 }

@@ -42,12 +42,7 @@ public record PaperPresets(String name, String key, String table, TrainSettings 
         if (!p.key().equals("intel")) {
             throw new IllegalArgumentException("the ResNet-18 ablation (Table III) is defined on intel, not " + dataset);
         }
-        TrainSettings s = p.settings();
-        return new PaperPresets(d, p.key(), "III", new TrainSettings(Architecture.RESNET18, s.stem(), s.imageSize(),
-                s.batchSize(), s.epochs(), s.larsLr(), s.larsMomentum(), s.larsWeightDecay(), s.larsEta(), s.sgdLr(),
-                s.sgdMomentum(), s.sgdWeightDecay(), s.schedule(), s.warmupEpochs(), s.temperature(), s.lambda(),
-                s.projHidden(), s.projOut(), s.optimizers(), s.freezeEncoder(), s.augmentation(), s.workers(), s.seed(),
-                s.limitTrain()), p.normalization(), false);
+        return new PaperPresets(d, p.key(), "III", p.settings().withArch(Architecture.RESNET18), p.normalization(), false);
     }
 
     /**

@@ -74,7 +74,7 @@ public final class StageRun {
             Safetensors.write(dir.resolve(MODEL), model.stateDict(), finalMetadata(config, settings, data));
             Metrics test = null;
             if (evaluator != null) {
-                test = evaluator.evaluate(model);
+                test = outcome.test() != null ? outcome.test() : evaluator.evaluate(model);   // evaluated after the last epoch
                 Map<String, Object> extra = new LinkedHashMap<>();
                 extra.put("stage", spec.stage().label());
                 extra.put("split", "test");

@@ -65,6 +65,18 @@ public record TrainSettings(Architecture arch, Stem stem, int imageSize, int bat
                 projHidden, projOut, optimizers, freezeEncoder, augmentation, workers, s, limitTrain);
     }
 
+    public TrainSettings withArch(Architecture a) {
+        return new TrainSettings(a, stem, imageSize, batchSize, epochs, larsLr, larsMomentum, larsWeightDecay, larsEta,
+                sgdLr, sgdMomentum, sgdWeightDecay, schedule, warmupEpochs, temperature, lambda,
+                projHidden, projOut, optimizers, freezeEncoder, augmentation, workers, seed, limitTrain);
+    }
+
+    public TrainSettings withFreezeEncoder(boolean frozen) {
+        return new TrainSettings(arch, stem, imageSize, batchSize, epochs, larsLr, larsMomentum, larsWeightDecay, larsEta,
+                sgdLr, sgdMomentum, sgdWeightDecay, schedule, warmupEpochs, temperature, lambda,
+                projHidden, projOut, optimizers, frozen, augmentation, workers, seed, limitTrain);
+    }
+
     /** The projector's hidden width for this architecture. */
     public int projectorHidden() {
         return projHidden > 0 ? projHidden : arch.featureWidth();

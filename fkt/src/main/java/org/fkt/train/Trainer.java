@@ -29,8 +29,11 @@ public final class Trainer {
     private final TrainSettings settings;
     private final Path checkpoints;
 
-    /** What a call to {@link #run} ended with: stopped on request, or the stage complete. */
-    public record Outcome(boolean stopped, Position position) {
+    /**
+     * What a call to {@link #run} ended with: stopped on request, or the stage complete; {@code test} is the
+     * evaluation after the last epoch run in this call (null when none ran or the stage does not classify).
+     */
+    public record Outcome(boolean stopped, Position position, Metrics test) {
     }
 
     public Trainer(Stage stage, ResNet model, TrainSettings settings, Path checkpoints) {
@@ -45,9 +48,10 @@ public final class Trainer {
         try (OptimizerGroups optimizer = StageOptimizers.build(stage, model, settings, train.batchesPerEpoch())) {
             Position pos = restore(optimizer);
             if (pos.complete()) {
-                return new Outcome(false, pos);
+                return new Outcome(false, pos, null);
             }
             listener.stageStarted(stage, settings.epochs(), train.batchesPerEpoch(), pos);
+            Metrics last = null;
             for (int epoch = pos.epoch(); epoch < settings.epochs(); epoch++) {
                 boolean resumedEpoch = epoch == pos.epoch();
                 Position.EpochSums sums = resumedEpoch ? pos.partial() : Position.EpochSums.empty();
@@ -60,7 +64,7 @@ public final class Trainer {
                         if (stop.requested() && feed.hasNext()) {
                             Position at = new Position(stage, epoch, b + 1, false, sums);
                             Checkpoints.write(checkpoints, model, settings.imageSize(), optimizer, at);
-                            return new Outcome(true, at);
+                            return new Outcome(true, at, null);
                         }
                     }
                 }
@@ -69,11 +73,12 @@ public final class Trainer {
                 Position next = new Position(stage, epoch + 1, 0, epoch + 1 == settings.epochs(), Position.EpochSums.empty());
                 Checkpoints.write(checkpoints, model, settings.imageSize(), optimizer, next);
                 if (stop.requested() && !next.complete()) {
-                    return new Outcome(true, next);
+                    return new Outcome(true, next, metrics);
                 }
                 pos = next;
+                last = metrics;
             }
-            return new Outcome(false, pos);
+            return new Outcome(false, pos, last);
         }
     }
 
