@@ -3,7 +3,7 @@
 # driver, one registration unit per src/main/cuda/*.cu (the file compiled as C++ with emu_device.h
 # force-included, then FKT_EMU_REGISTER for every __global__ function found in its preprocessed text, so
 # kernels made by macros count and new .cu files are picked up), and CUDA_ERROR_NOT_SUPPORTED stubs for the
-# rest of driver-symbols.txt. Then runs every build-*.sh beside it with OUTDIR (the fake cuBLAS and cuDNN).
+# rest of driver-symbols.txt; writes a placeholder kernels.fatbin under OUTDIR/classpath. Then runs every build-*.sh beside it with OUTDIR (the fake cuBLAS and cuDNN).
 # Skips the g++ work when libcuda.so.1 is newer than every source. Usage: build.sh OUTDIR
 set -euo pipefail
 if [ $# -ne 1 ]; then
@@ -78,6 +78,14 @@ else
     mv "$lib.tmp" "$lib"
     echo "cuda-emu build: $lib with $count kernels from $(ls "$kernels"/*.cu | wc -l) kernel files"
 fi
+# A placeholder kernels.fatbin (the fatbin magic, then text) for the emulated test run of builds without nvcc:
+# the engine only needs the resource to exist, and the fake driver takes its kernels from its table.
+placeholder="$out/classpath/org/fkt/engine/cuda/kernels.fatbin"
+mkdir -p "$(dirname "$placeholder")"
+{
+    printf '\x50\xed\x55\xba'
+    printf 'FKT CUDA emulator placeholder: the kernels come from libcuda.so.1 of the emulator\n'
+} > "$placeholder"
 for extra in "$here"/build-*.sh; do
     [ -e "$extra" ] || continue
     bash "$extra" "$out"
