@@ -105,29 +105,6 @@ final class GpuCheck {
         return poisoned(DType.FLOAT32, device, shape);
     }
 
-    /**
-     * Absolute tolerance of dot products of {@code terms} products whose RMS magnitude is {@code rms}:
-     * six standard deviations of float32 recursive summation (about 2^-24 * terms * rms) and, with TF32
-     * inputs, of their rounding to 10 mantissa bits (about 2 * 2^-11 * sqrt(terms) * rms). Two float32 or
-     * TF32 implementations that sum in different orders differ by that much whatever the size of the
-     * result, so a tolerance relative to the result alone fails where the terms cancel.
-     */
-    static double dotAtol(long terms, double rms, boolean tf32) {
-        double float32 = 0x1p-24 * terms * rms;
-        double rounding = tf32 ? 2 * 0x1p-11 * Math.sqrt(terms) * rms : 0;
-        return 6 * (float32 + rounding);
-    }
-
-    /** Root mean square of a tensor's elements. */
-    static double rms(Tensor t) {
-        double s = 0;
-        double[] v = t.toDoubleArray();
-        for (double e : v) {
-            s += e * e;
-        }
-        return v.length == 0 ? 0 : Math.sqrt(s / v.length);
-    }
-
     /** A copy of a CPU tensor on the GPU. */
     static Tensor onGpu(Tensor cpu) {
         return cpu.to(GPU);
