@@ -69,7 +69,8 @@ std::map<std::string, Thunk>& table() {
 // Launches per kernel; with FKT_EMU_STATS=FILE, written to FILE when the library is unloaded (at exit),
 // with the kernels never launched, so a test run shows which kernels it exercised.
 struct Stats {
-    std::map<std::string, unsigned long long> launches;
+    // never freed: other threads of the process may still launch while the exit handlers run
+    std::map<std::string, unsigned long long>& launches = *new std::map<std::string, unsigned long long>();
     ~Stats() {
         const char* path = std::getenv("FKT_EMU_STATS");
         std::FILE* f = path != nullptr ? std::fopen(path, "a") : nullptr;
