@@ -43,6 +43,10 @@ else
     count=0
     for cu in "$kernels"/*.cu; do
         stem="$(basename "$cu" .cu)"
+        if grep -qE 'extern[[:space:]]+__shared__' "$cu"; then
+            echo "cuda-emu build: $cu uses dynamic shared memory (extern __shared__), which the emulator does not emulate" >&2
+            exit 1
+        fi
         names="$("$cxx" -std=c++17 -x c++ -E -I"$kernels" "$cu" | grep -oE '__global__[[:space:]]+void[[:space:]]+[A-Za-z_][A-Za-z_0-9]*' \
             | awk '{print $3}' | sort -u)"
         unit="$work/reg_$stem.cpp"
