@@ -29,13 +29,15 @@ final class EmuRef {
     static final Path CUBLAS = DIR.resolve("libcublas.so.13");
     static final Path CUDNN = DIR.resolve("libcudnn.so.9");
 
+    private static final java.util.Set<String> TOLD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private EmuRef() {
     }
 
-    /** Skips, printing why, unless both fakes were built. */
+    /** Skips, printing why (once per test class), unless both fakes were built. */
     static void assumeBuilt(String test) {
         boolean ok = Files.isRegularFile(CUBLAS) && Files.isRegularFile(CUDNN);
-        if (!ok) {
+        if (!ok && TOLD.add(test)) {
             System.out.println(test + " skipped: " + CUBLAS.toAbsolutePath() + " or " + CUDNN.getFileName()
                     + " missing (build them with engine/src/test/cuda-emu/build-vendor.sh engine/target/cuda-emu)");
         }
