@@ -5,7 +5,8 @@
 // CUBLAS_TF32_TENSOR_OP_MATH rounds every A and B element to TF32 (10 explicit mantissa bits, to nearest,
 // ties away from zero like the cvt.rna.tf32.f32 instruction) before multiplying, so TF32 tolerances in tests
 // are exercised by a real loss of precision; null device pointers are reported as CUBLAS_STATUS_INVALID_VALUE
-// where the real library would fault on the device.
+// and operands running past their allocation (emu_bounds.h) as CUBLAS_STATUS_EXECUTION_FAILED where the real
+// library would fault on the device.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -13,6 +14,8 @@
 #include <new>
 #include <unordered_set>
 #include <vector>
+
+#include "emu_bounds.h"
 
 #define EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -213,6 +216,13 @@ EXPORT int cublasSgemm_v2(Handle *handle, int transa, int transb, int m, int n, 
     bool useAB = a != 0.0f && k > 0;
     if (C == nullptr || (useAB && (A == nullptr || B == nullptr))) {
         return CUBLAS_STATUS_INVALID_VALUE;
+    }
+    // the extent of a column-major rows x cols operand with leading dimension ld
+    auto extent = [](int rows, int cols, int ld) { return ((size_t) (cols - 1) * ld + rows) * sizeof(float); };
+    if (!emu_bounds::inside(C, extent(m, n, ldc), "cuBLAS", "sgemm C")
+        || (useAB && !emu_bounds::inside(A, extent(rowsA, ta ? m : k, lda), "cuBLAS", "sgemm A"))
+        || (useAB && !emu_bounds::inside(B, extent(rowsB, tb ? k : n, ldb), "cuBLAS", "sgemm B"))) {
+        return CUBLAS_STATUS_EXECUTION_FAILED;
     }
     if (!useAB) {
         for (int j = 0; j < n; j++) {

@@ -9,6 +9,7 @@
 // as CUDNN_STATUS_NOT_SUPPORTED, so callers' filtering and workspace handling are exercised. Sums are in
 // double. Any math type but CUDNN_FMA_MATH rounds the inputs to TF32 (as DEFAULT and TENSOR_OP math allow
 // on Ampere and later). cudnnFind* reports the heuristic ranking with made-up times; nothing is timed.
+// Operands past their device allocation (emu_bounds.h) give CUDNN_STATUS_EXECUTION_FAILED.
 #include <cstdint>
 #include <cstring>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "emu_bounds.h"
 #include "emu_cudnn_conv.h"
 
 #define EXPORT extern "C" __attribute__((visibility("default")))
@@ -33,6 +35,7 @@ constexpr int ST_NOT_SUPPORTED = 3000;
 constexpr int ST_NOT_SUPPORTED_DATA_TYPE = 3003;
 constexpr int ST_NOT_SUPPORTED_LAYOUT = 3004;
 constexpr int ST_HOST_ALLOCATION_FAILED = 4003;
+constexpr int ST_EXECUTION_FAILED = 5000;
 
 // cudnnDataType_t, cudnnTensorFormat_t, cudnnConvolutionMode_t, cudnnMathType_t, cudnnDeterminism_t
 constexpr int DATA_FLOAT = 0;
@@ -299,6 +302,16 @@ int run(emu::Pass pass, Handle *h, const void *alpha, Tensor *x, Filter *w, Conv
     if (need > 0 && reinterpret_cast<uintptr_t>(ws) % 8 != 0) {
         return fail(ST_MISALIGNED_POINTER, "workspace is not 8-byte aligned");
     }
+    // a, b and out per pass: (x, w, y) forward, (w, dy, dx) backward data, (x, dy, dw) backward filter
+    size_t xs = (size_t) p.N * p.C * p.H * p.W * sizeof(float);
+    size_t wsz = (size_t) p.K * p.C * p.R * p.S * sizeof(float);
+    size_t ys = (size_t) p.N * p.K * p.P * p.Q * sizeof(float);
+    size_t sizes[3][3] = {{xs, wsz, ys}, {wsz, ys, xs}, {xs, ys, wsz}};
+    const size_t *sz = sizes[static_cast<int>(pass)];
+    if (!emu_bounds::inside(a, sz[0], "cuDNN", "first input") || !emu_bounds::inside(b, sz[1], "cuDNN", "second input")
+        || !emu_bounds::inside(out, sz[2], "cuDNN", "output") || !emu_bounds::inside(ws, need, "cuDNN", "workspace")) {
+        return fail(ST_EXECUTION_FAILED, "an operand runs past its device allocation (details on stderr)");
+    }
     float al = *static_cast<const float *>(alpha);
     float be = *static_cast<const float *>(beta);
     emu::compute(pass, p, need > 0 ? ws : nullptr, static_cast<const float *>(a), static_cast<const float *>(b),
@@ -325,7 +338,7 @@ EXPORT const char *cudnnGetErrorString(int status) {
         case 3004: return "CUDNN_STATUS_NOT_SUPPORTED_LAYOUT";
         case 4000: return "CUDNN_STATUS_INTERNAL_ERROR";
         case 4003: return "CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED";
-        case 5000: return "CUDNN_STATUS_EXECUTION_FAILED";
+        case ST_EXECUTION_FAILED: return "CUDNN_STATUS_EXECUTION_FAILED";
         default: return "CUDNN_STATUS_UNKNOWN";
     }
 }
