@@ -15,7 +15,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -29,7 +31,7 @@ final class EmuRef {
     static final Path CUBLAS = DIR.resolve("libcublas.so.13");
     static final Path CUDNN = DIR.resolve("libcudnn.so.9");
 
-    private static final java.util.Set<String> TOLD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<String> TOLD = ConcurrentHashMap.newKeySet();
 
     private EmuRef() {
     }

@@ -13,7 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.List;
 import org.fkt.engine.natives.blas.CublasFfm;
 import org.fkt.engine.natives.dnn.ConvShape;
 import org.fkt.engine.natives.dnn.CudnnFfm;
@@ -133,7 +136,7 @@ class EmulatedVendorErrorsTest {
                 for (int i = 0; i < 3; i++) {
                     long at = i * PERF_BYTES;
                     int[] got = {perf.get(JAVA_INT, at), perf.get(JAVA_INT, at + 4), perf.get(JAVA_INT, at + 28)};
-                    assertEquals(java.util.Arrays.toString(want[i]), java.util.Arrays.toString(got), "entry " + i);
+                    assertEquals(Arrays.toString(want[i]), Arrays.toString(got), "entry " + i);
                 }
                 assertEquals(4L * 3 * 3 * 3 * 4, perf.get(JAVA_LONG, 16), "staged filter bytes of algo 1");
                 assertEquals(0L, perf.get(JAVA_LONG, PERF_BYTES + 16), "algo 0 needs no workspace");
@@ -219,9 +222,9 @@ class EmulatedVendorErrorsTest {
     }
 
     private static void lastError(EmuRef.Raw dnn, MemorySegment into) {
-        var d = java.lang.foreign.FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG);
+        var d = FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG);
         try {
-            NativeLibrary.open(EmuRef.CUDNN, java.util.List.of()).downcall("cudnnGetLastErrorString", d)
+            NativeLibrary.open(EmuRef.CUDNN, List.of()).downcall("cudnnGetLastErrorString", d)
                     .invokeWithArguments(into, into.byteSize());
         } catch (Throwable t) {
             throw new AssertionError("cudnnGetLastErrorString failed", t);
