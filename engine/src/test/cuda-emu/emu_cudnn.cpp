@@ -295,6 +295,12 @@ EXPORT void cudnnGetLastErrorString(char *message, size_t maxSize) {
     lastError.clear();
 }
 
+/** Not cuDNN: live handles and descriptors, so tests can tell that a caller destroys what it creates. */
+EXPORT size_t fktEmuCudnnLiveObjects() {
+    std::lock_guard<std::mutex> g(registryLock);
+    return objects.size() + handles.size();
+}
+
 EXPORT int cudnnCreate(Handle **handle) {
     if (handle == nullptr) {
         return fail(ST_NULL_POINTER, "handle out-pointer is null");

@@ -204,6 +204,30 @@ class EmulatedVendorErrorsTest {
         }
     }
 
+    /** A workspace limit below every algorithm's need: the engine's message lists them, no descriptor leaks. */
+    @Test
+    void cudnnFfmWithoutAUsableAlgorithmSaysWhyAndDestroysItsDescriptors() {
+        var count = NativeLibrary.open(EmuRef.CUDNN, List.of()).downcall("fktEmuCudnnLiveObjects",
+                FunctionDescriptor.of(JAVA_LONG));
+        try (CudnnFfm dnn = EmulatedVendorLibsTest.open(null, "-1")) {
+            long before = (long) invoke(count);
+            var s = new ConvShape(1, 2, 6, 6, 3, 3, 3, 1, 1, 1, 1, false);
+            var e = assertThrows(NativeLibraryException.class, () -> dnn.workspaceBytes(s));
+            assertTrue(e.getMessage().contains("no usable ConvolutionForward algorithm for " + s
+                    + " within -Dfkt.cudnn.workspace.max=-1 bytes; algo 1(status 0, 216 B, math 3) algo 0(status 0, "
+                    + "0 B, math 3) algo 4(status 3000, 0 B, math 3)"), e.getMessage());
+            assertEquals(before, (long) invoke(count), "cuDNN objects left behind by the failed plan");
+        }
+    }
+
+    private static Object invoke(java.lang.invoke.MethodHandle h) {
+        try {
+            return h.invoke();
+        } catch (Throwable t) {
+            throw new AssertionError("fktEmuCudnnLiveObjects failed", t);
+        }
+    }
+
     private static int sgemm(EmuRef.Raw blas, MemorySegment h, int opA, int opB, int m, int n, int k,
                              MemorySegment alpha, long a, int lda, long b, int ldb, MemorySegment beta, long c, int ldc) {
         return blas.call("cublasSgemm_v2", h, opA, opB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

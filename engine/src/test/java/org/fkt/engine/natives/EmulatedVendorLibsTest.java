@@ -199,16 +199,16 @@ class EmulatedVendorLibsTest {
 
     /** A CudnnFfm choosing by heuristics, with no workspace allowed, or by cudnnFind (properties read at creation). */
     static CudnnFfm open(String mode) {
+        return open(mode.equals("find") ? "find" : null, mode.equals("no-workspace") ? "0" : null);
+    }
+
+    /** A CudnnFfm created with -Dfkt.cudnn.algo and -Dfkt.cudnn.workspace.max set as given (null: unset). */
+    static CudnnFfm open(String algoChoice, String workspaceMax) {
         String algo = System.getProperty("fkt.cudnn.algo");
         String max = System.getProperty("fkt.cudnn.workspace.max");
         try {
-            System.clearProperty("fkt.cudnn.algo");
-            System.clearProperty("fkt.cudnn.workspace.max");
-            if (mode.equals("find")) {
-                System.setProperty("fkt.cudnn.algo", "find");
-            } else if (mode.equals("no-workspace")) {
-                System.setProperty("fkt.cudnn.workspace.max", "0");
-            }
+            restore("fkt.cudnn.algo", algoChoice);
+            restore("fkt.cudnn.workspace.max", workspaceMax);
             return new CudnnFfm(EmuRef.CUDNN);
         } finally {
             restore("fkt.cudnn.algo", algo);
