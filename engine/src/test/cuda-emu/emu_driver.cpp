@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -708,6 +709,28 @@ API CUresult cuMemFree_v2(CUdeviceptr p) {
 API CUresult cuMemFreeAsync(CUdeviceptr p, Stream* stream) {
     std::lock_guard<std::recursive_mutex> g(mutex);
     return valid_stream(stream) ? cuMemFree_v2(p) : CUDA_ERROR_INVALID_HANDLE;
+}
+
+// The allocation holding dptr; CUDA_ERROR_NOT_FOUND where dptr is not device memory. The fake cuBLAS and
+// cuDNN (emu_bounds.h) ask it whether their operands lie inside their allocations.
+API CUresult cuMemGetAddressRange_v2(CUdeviceptr* base, std::size_t* size, CUdeviceptr dptr) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    if (r != CUDA_SUCCESS) {
+        return r;
+    }
+    auto it = allocations.upper_bound(dptr);
+    if (it == allocations.begin() || dptr >= std::prev(it)->first + std::prev(it)->second.size) {
+        return CUDA_ERROR_NOT_FOUND;
+    }
+    --it;
+    if (base != nullptr) {
+        *base = it->first;
+    }
+    if (size != nullptr) {
+        *size = it->second.size;
+    }
+    return CUDA_SUCCESS;
 }
 
 API CUresult cuMemGetInfo_v2(std::size_t* free, std::size_t* total) {
