@@ -1,0 +1,391 @@
+// Fused NT-Xent of CudaNtXent (twin of CpuNtXent, whose header derives the loss and the gradient), the
+// flash-attention way: the (M, M) similarity matrix (M = 2N rows) is never written to device memory.
+// u (M, D) is the row-normalised z, made beforehand by fkt_l2_normalize (l2normalize.cu), the composed
+// path's own kernel, so a zero row is treated exactly as there (u = 0).
+//
+// Tiles: a block of 256 threads (16 x 16) owns B = 16*T query rows and walks a range of B-row key tiles;
+// thread (ty, tx) holds the T x T scores of rows ty + 16a and columns tx + 16b. A score tile is summed over
+// D in stages of 32 features that both row sets copy into static shared memory (the CPU emulator runs only
+// static __shared__, no wmma, no cp.async, so this fp32 path keeps to plain CUDA C).
+// T = 4 (B = 64) for large M, T = 2 (B = 32) where M is small, so that small problems still give every
+// multiprocessor blocks; the key range is cut into `splits` pieces for the same reason, each piece
+// writing partial results that a second kernel merges in a fixed order (deterministic, no atomics).
+//
+// Forward: per row an online masked log-sum-exp (running max and sum of exp(s - max) per thread over its
+// columns, merged over the 16 threads of the row by shuffles), and the positive s_i,p(i) from the one
+// thread that sees it. fkt_ntxent_finish merges the splits, writes lse and the mean loss (one block,
+// double, fixed order).
+// Backward: dz_k (before the normalisation backward) = sum_j w'_kj u_j with
+// w_kj = exp(s_kj - lse_k) + exp(s_kj - lse_j) (j != k) and -2 added at j = p(k), formed as
+// expm1 + expm1 in double so a confident positive keeps its digits. A block owns B rows times 128 output
+// features; it recomputes each score tile (D/128 times over when D > 128), turns it into w in shared
+// memory, and multiplies by the key rows' features. fkt_ntxent_backward_finish sums the splits, scales by
+// dloss / (M t) and applies the L2-normalisation backward (that of fkt_l2_normalize_backward).
+#include "common.cuh"
+
+#define FKT_NTX_THREADS 256
+#define FKT_NTX_SIDE 16
+// features per shared stage of a score tile
+#define FKT_NTX_BK 32
+// output features per backward block: 8 per thread
+#define FKT_NTX_DC 128
+#define FKT_NTX_TD (FKT_NTX_DC / FKT_NTX_SIDE)
+// floats of the shared stage: two (BK, 65) row sets of the T = 4 tile, which also holds (BK, DC)
+#define FKT_NTX_STAGE (2 * FKT_NTX_BK * (4 * FKT_NTX_SIDE + 1))
+
+__device__ __forceinline__ int fkt_ntx_partner(int i, int m) {
+    const int half = m >> 1;
+    return i < half ? i + half : i - half;
+}
+
+// raw[a][b] = u_{r0 + ty + 16a} . u_{c0 + tx + 16b}; rows past m read as zero. stage: FKT_NTX_STAGE floats.
+template <int T>
+__device__ __forceinline__ void fkt_ntx_dots(const float* __restrict__ u, int m, int d, int r0, int c0,
+                                             float* stage, float (&raw)[T][T]) {
+    constexpr int B = FKT_NTX_SIDE * T;
+    constexpr int LD = B + 1;
+    float* qs = stage;
+    float* ks = stage + FKT_NTX_BK * LD;
+    const int tid = threadIdx.x;
+    const int ty = tid / FKT_NTX_SIDE;
+    const int tx = tid % FKT_NTX_SIDE;
+#pragma unroll
+    for (int a = 0; a < T; ++a) {
+#pragma unroll
+        for (int b = 0; b < T; ++b) {
+            raw[a][b] = 0.0f;
+        }
+    }
+    for (int k0 = 0; k0 < d; k0 += FKT_NTX_BK) {
+        __syncthreads();
+        for (int e = tid; e < B * FKT_NTX_BK; e += FKT_NTX_THREADS) {
+            const int r = e / FKT_NTX_BK;
+            const int k = e % FKT_NTX_BK;
+            const int f = k0 + k;
+            const int qr = r0 + r;
+            const int kr = c0 + r;
+            qs[k * LD + r] = qr < m && f < d ? u[(long long)qr * d + f] : 0.0f;
+            ks[k * LD + r] = kr < m && f < d ? u[(long long)kr * d + f] : 0.0f;
+        }
+        __syncthreads();
+#pragma unroll 8
+        for (int k = 0; k < FKT_NTX_BK; ++k) {
+            float q[T];
+            float c[T];
+#pragma unroll
+            for (int a = 0; a < T; ++a) {
+                q[a] = qs[k * LD + ty + FKT_NTX_SIDE * a];
+            }
+#pragma unroll
+            for (int b = 0; b < T; ++b) {
+                c[b] = ks[k * LD + tx + FKT_NTX_SIDE * b];
+            }
+#pragma unroll
+            for (int a = 0; a < T; ++a) {
+#pragma unroll
+                for (int b = 0; b < T; ++b) {
+                    raw[a][b] = fmaf(q[a], c[b], raw[a][b]);
+                }
+            }
+        }
+    }
+}
+
+// The block's (row tile, split) and its key tiles [kt0, kt1); blockIdx.x = rt + rowTiles * (dc + chunks * split).
+struct FktNtxBlock {
+    int r0;
+    int dc;
+    int split;
+    int kt0;
+    int kt1;
+};
+
+__device__ __forceinline__ FktNtxBlock fkt_ntx_block(int m, int b, int chunks, int splits) {
+    const int tiles = (m + b - 1) / b;
+    int id = blockIdx.x;
+    FktNtxBlock w;
+    w.r0 = id % tiles * b;
+    id /= tiles;
+    w.dc = id % chunks;
+    w.split = id / chunks;
+    w.kt0 = (int)((long long)w.split * tiles / splits);
+    w.kt1 = (int)((long long)(w.split + 1) * tiles / splits);
+    return w;
+}
+
+// Merges the log-sum-exp state (om, os) into (mx, sm): both are (max, sum of exp(s - max)).
+__device__ __forceinline__ void fkt_ntx_merge(float& mx, float& sm, float om, float os) {
+    const float nm = fmaxf(mx, om);
+    if (nm == -INFINITY) {
+        return;
+    }
+    sm = sm * expf(mx - nm) + os * expf(om - nm);
+    mx = nm;
+}
+
+// Per row i and split: partMax/partSum (splits, m) = the split's log-sum-exp state; pos (m) = s_i,p(i).
+template <int T>
+__device__ __forceinline__ void fkt_ntx_forward_tiles(const float* __restrict__ u, int m, int d, float invT,
+                                                      int splits, float* __restrict__ partMax,
+                                                      float* __restrict__ partSum, float* __restrict__ pos,
+                                                      float* stage) {
+    constexpr int B = FKT_NTX_SIDE * T;
+    const FktNtxBlock w = fkt_ntx_block(m, B, 1, splits);
+    const int ty = threadIdx.x / FKT_NTX_SIDE;
+    const int tx = threadIdx.x % FKT_NTX_SIDE;
+    float runMax[T];
+    float runSum[T];
+#pragma unroll
+    for (int a = 0; a < T; ++a) {
+        runMax[a] = -INFINITY;
+        runSum[a] = 0.0f;
+    }
+    for (int kt = w.kt0; kt < w.kt1; ++kt) {
+        const int c0 = kt * B;
+        float raw[T][T];
+        fkt_ntx_dots<T>(u, m, d, w.r0, c0, stage, raw);
+#pragma unroll
+        for (int a = 0; a < T; ++a) {
+            const int i = w.r0 + ty + FKT_NTX_SIDE * a;
+            const int p = fkt_ntx_partner(i, m);
+            float s[T];
+            float tileMax = -INFINITY;
+#pragma unroll
+            for (int b = 0; b < T; ++b) {
+                const int j = c0 + tx + FKT_NTX_SIDE * b;
+                const float v = raw[a][b] * invT;
+                s[b] = j < m && j != i ? v : -INFINITY;
+                tileMax = fmaxf(tileMax, s[b]);
+                if (j == p && i < m) {
+                    pos[i] = v;
+                }
+            }
+            if (tileMax != -INFINITY) {
+                const float nm = fmaxf(runMax[a], tileMax);
+                float acc = runSum[a] * expf(runMax[a] - nm);
+#pragma unroll
+                for (int b = 0; b < T; ++b) {
+                    acc += expf(s[b] - nm);
+                }
+                runSum[a] = acc;
+                runMax[a] = nm;
+            }
+        }
+    }
+#pragma unroll
+    for (int a = 0; a < T; ++a) {
+        float mx = runMax[a];
+        float sm = runSum[a];
+#pragma unroll
+        for (int o = FKT_NTX_SIDE / 2; o > 0; o >>= 1) {
+            const float om = __shfl_xor_sync(FKT_FULL_MASK, mx, o);
+            const float os = __shfl_xor_sync(FKT_FULL_MASK, sm, o);
+            fkt_ntx_merge(mx, sm, om, os);
+        }
+        const int i = w.r0 + ty + FKT_NTX_SIDE * a;
+        if (tx == 0 && i < m) {
+            partMax[(long long)w.split * m + i] = mx;
+            partSum[(long long)w.split * m + i] = sm;
+        }
+    }
+}
+
+// u: (m, d) normalised rows; partMax, partSum: (splits, m); pos: (m). Grid: row tiles * splits.
+extern "C" __global__ void __launch_bounds__(FKT_NTX_THREADS)
+fkt_ntxent_forward_64(const float* __restrict__ u, int m, int d, float invT, int splits,
+                      float* __restrict__ partMax, float* __restrict__ partSum, float* __restrict__ pos) {
+    __shared__ float stage[FKT_NTX_STAGE];
+    fkt_ntx_forward_tiles<4>(u, m, d, invT, splits, partMax, partSum, pos, stage);
+}
+
+extern "C" __global__ void __launch_bounds__(FKT_NTX_THREADS)
+fkt_ntxent_forward_32(const float* __restrict__ u, int m, int d, float invT, int splits,
+                      float* __restrict__ partMax, float* __restrict__ partSum, float* __restrict__ pos) {
+    __shared__ float stage[FKT_NTX_STAGE];
+    fkt_ntx_forward_tiles<2>(u, m, d, invT, splits, partMax, partSum, pos, stage);
+}
+
+// One block: lse[i] (m; may be null) = merged log-sum-exp of row i over the splits, in split order;
+// loss[0] = mean over rows of lse_i - pos_i, summed in double.
+extern "C" __global__ void fkt_ntxent_finish(const float* __restrict__ partMax, const float* __restrict__ partSum,
+                                             const float* __restrict__ pos, int splits, int m,
+                                             float* __restrict__ lse, float* __restrict__ loss) {
+    __shared__ double shared[32];
+    double total = 0.0;
+    for (int i = threadIdx.x; i < m; i += blockDim.x) {
+        float mx = -INFINITY;
+        for (int s = 0; s < splits; ++s) {
+            mx = fmaxf(mx, partMax[(long long)s * m + i]);
+        }
+        double sum = 0.0;
+        for (int s = 0; s < splits; ++s) {
+            const float pm = partMax[(long long)s * m + i];
+            if (pm != -INFINITY) {
+                sum += (double)partSum[(long long)s * m + i] * exp((double)pm - mx);
+            }
+        }
+        const double rowLse = mx + log(sum);
+        if (lse != nullptr) {
+            lse[i] = (float)rowLse;
+        }
+        total += rowLse - pos[i];
+    }
+    total = fkt_block_sum(total, shared);
+    if (threadIdx.x == 0) {
+        loss[0] = (float)(total / m);
+    }
+}
+
+// part (splits, m, d): sum over the block's key tiles of w'_ij u_j for its rows and 128 output features.
+template <int T>
+__device__ __forceinline__ void fkt_ntx_backward_tiles(const float* __restrict__ u, const float* __restrict__ lse,
+                                                       int m, int d, float invT, int splits, float* part,
+                                                       float* stage, float* wt, float* lseKeys) {
+    constexpr int B = FKT_NTX_SIDE * T;
+    constexpr int LD = B + 1;
+    const int chunks = (d + FKT_NTX_DC - 1) / FKT_NTX_DC;
+    const FktNtxBlock w = fkt_ntx_block(m, B, chunks, splits);
+    const int tid = threadIdx.x;
+    const int ty = tid / FKT_NTX_SIDE;
+    const int tx = tid % FKT_NTX_SIDE;
+    const int f0 = w.dc * FKT_NTX_DC;
+    float acc[T][FKT_NTX_TD];
+    float lseRow[T];
+#pragma unroll
+    for (int a = 0; a < T; ++a) {
+        const int i = w.r0 + ty + FKT_NTX_SIDE * a;
+        lseRow[a] = i < m ? lse[i] : 0.0f;
+#pragma unroll
+        for (int c = 0; c < FKT_NTX_TD; ++c) {
+            acc[a][c] = 0.0f;
+        }
+    }
+    for (int kt = w.kt0; kt < w.kt1; ++kt) {
+        const int c0 = kt * B;
+        float raw[T][T];
+        fkt_ntx_dots<T>(u, m, d, w.r0, c0, stage, raw);
+        for (int e = tid; e < B; e += FKT_NTX_THREADS) {
+            lseKeys[e] = c0 + e < m ? lse[c0 + e] : 0.0f;
+        }
+        __syncthreads();
+#pragma unroll
+        for (int a = 0; a < T; ++a) {
+            const int i = w.r0 + ty + FKT_NTX_SIDE * a;
+            const int p = fkt_ntx_partner(i, m);
+#pragma unroll
+            for (int b = 0; b < T; ++b) {
+                const int j = c0 + tx + FKT_NTX_SIDE * b;
+                float v = 0.0f;
+                if (i < m && j < m && j != i) {
+                    const float s = raw[a][b] * invT;
+                    const float lseJ = lseKeys[tx + FKT_NTX_SIDE * b];
+                    if (j == p) {
+                        v = (float)(expm1((double)s - lseRow[a]) + expm1((double)s - lseJ));
+                    } else {
+                        v = expf(s - lseRow[a]) + expf(s - lseJ);
+                    }
+                }
+                wt[(ty + FKT_NTX_SIDE * a) * LD + tx + FKT_NTX_SIDE * b] = v;
+            }
+        }
+        for (int n0 = 0; n0 < B; n0 += FKT_NTX_BK) {
+            __syncthreads();
+            for (int e = tid; e < FKT_NTX_BK * FKT_NTX_DC; e += FKT_NTX_THREADS) {
+                const int n = e / FKT_NTX_DC;
+                const int f = f0 + e % FKT_NTX_DC;
+                const int kr = c0 + n0 + n;
+                stage[e] = kr < m && f < d ? u[(long long)kr * d + f] : 0.0f;
+            }
+            __syncthreads();
+#pragma unroll 4
+            for (int n = 0; n < FKT_NTX_BK; ++n) {
+                float wa[T];
+                float ub[FKT_NTX_TD];
+#pragma unroll
+                for (int a = 0; a < T; ++a) {
+                    wa[a] = wt[(ty + FKT_NTX_SIDE * a) * LD + n0 + n];
+                }
+#pragma unroll
+                for (int c = 0; c < FKT_NTX_TD; ++c) {
+                    ub[c] = stage[n * FKT_NTX_DC + tx + FKT_NTX_SIDE * c];
+                }
+#pragma unroll
+                for (int a = 0; a < T; ++a) {
+#pragma unroll
+                    for (int c = 0; c < FKT_NTX_TD; ++c) {
+                        acc[a][c] = fmaf(wa[a], ub[c], acc[a][c]);
+                    }
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int a = 0; a < T; ++a) {
+        const int i = w.r0 + ty + FKT_NTX_SIDE * a;
+        if (i < m) {
+            float* out = part + ((long long)w.split * m + i) * d;
+#pragma unroll
+            for (int c = 0; c < FKT_NTX_TD; ++c) {
+                const int f = f0 + tx + FKT_NTX_SIDE * c;
+                if (f < d) {
+                    out[f] = acc[a][c];
+                }
+            }
+        }
+    }
+}
+
+// u: (m, d); lse: (m); part: (splits, m, d). Grid: row tiles * ceil(d / 128) * splits.
+extern "C" __global__ void __launch_bounds__(FKT_NTX_THREADS)
+fkt_ntxent_backward_64(const float* __restrict__ u, const float* __restrict__ lse, int m, int d, float invT,
+                       int splits, float* __restrict__ part) {
+    __shared__ float stage[FKT_NTX_STAGE];
+    __shared__ float wt[64 * 65];
+    __shared__ float lseKeys[64];
+    fkt_ntx_backward_tiles<4>(u, lse, m, d, invT, splits, part, stage, wt, lseKeys);
+}
+
+extern "C" __global__ void __launch_bounds__(FKT_NTX_THREADS)
+fkt_ntxent_backward_32(const float* __restrict__ u, const float* __restrict__ lse, int m, int d, float invT,
+                       int splits, float* __restrict__ part) {
+    __shared__ float stage[FKT_NTX_STAGE];
+    __shared__ float wt[32 * 33];
+    __shared__ float lseKeys[32];
+    fkt_ntx_backward_tiles<2>(u, lse, m, d, invT, splits, part, stage, wt, lseKeys);
+}
+
+// One warp per row: g = sum over splits of part (splits, rows, d) in split order, du = dloss[0] * scale * g
+// (scale = 1 / (M t)), dz = (du - u (du . u)) / norm, or du / eps where norm <= eps. part may be dz itself
+// (one split): each lane reads its own elements before writing them.
+extern "C" __global__ void fkt_ntxent_backward_finish(const float* dloss, const float* part, int splits,
+                                                      const float* __restrict__ u,
+                                                      const float* __restrict__ norms, double eps, double scale,
+                                                      float* dz, long long rows, int d) {
+    const long long row = ((long long)blockIdx.x * blockDim.x + threadIdx.x) / FKT_WARP;
+    const int lane = threadIdx.x & (FKT_WARP - 1);
+    if (row >= rows) {
+        return;
+    }
+    const double coefficient = (double)dloss[0] * scale;
+    const float* un = u + row * d;
+    const double norm = norms[row];
+    double dot = 0.0;
+    if (norm > eps) {
+        for (int j = lane; j < d; j += FKT_WARP) {
+            double g = 0.0;
+            for (int s = 0; s < splits; ++s) {
+                g += part[((long long)s * rows + row) * d + j];
+            }
+            dot += coefficient * g * un[j];
+        }
+    }
+    dot = fkt_warp_sum(dot);
+    for (int j = lane; j < d; j += FKT_WARP) {
+        double g = 0.0;
+        for (int s = 0; s < splits; ++s) {
+            g += part[((long long)s * rows + row) * d + j];
+        }
+        const double du = coefficient * g;
+        dz[row * d + j] = (float)(norm > eps ? (du - un[j] * dot) / norm : du / eps);
+    }
+}
