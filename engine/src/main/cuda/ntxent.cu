@@ -19,8 +19,10 @@
 // w_kj = exp(s_kj - lse_k) + exp(s_kj - lse_j) (j != k) and -2 added at j = p(k), formed as
 // expm1 + expm1 in double so a confident positive keeps its digits. A block owns B rows times 128 output
 // features; it recomputes each score tile (D/128 times over when D > 128), turns it into w in shared
-// memory, and multiplies by the key rows' features. fkt_ntxent_backward_finish sums the splits, scales by
-// dloss / (M t) and applies the L2-normalisation backward (that of fkt_l2_normalize_backward).
+// memory, and multiplies by the key rows' features. Split 0 writes its partial sums into dz itself and the
+// others into a scratch (splits - 1, M, D), so one split costs no memory beyond dz. fkt_ntxent_backward_finish
+// sums the splits, scales by dloss / (M t) and applies the L2-normalisation backward (that of
+// fkt_l2_normalize_backward).
 #include "common.cuh"
 
 #define FKT_NTX_THREADS 256
@@ -236,11 +238,12 @@ extern "C" __global__ void fkt_ntxent_finish(const float* __restrict__ partMax, 
     }
 }
 
-// part (splits, m, d): sum over the block's key tiles of w'_ij u_j for its rows and 128 output features.
+// Sum over the block's key tiles of w'_ij u_j for its rows and 128 output features, into out0 (m, d) for
+// split 0 and rest (splits - 1, m, d) for the others.
 template <int T>
 __device__ __forceinline__ void fkt_ntx_backward_tiles(const float* __restrict__ u, const float* __restrict__ lse,
-                                                       int m, int d, float invT, int splits, float* part,
-                                                       float* stage, float* wt, float* lseKeys) {
+                                                       int m, int d, float invT, int splits, float* out0,
+                                                       float* rest, float* stage, float* wt, float* lseKeys) {
     constexpr int B = FKT_NTX_SIDE * T;
     constexpr int LD = B + 1;
     const int chunks = (d + FKT_NTX_DC - 1) / FKT_NTX_DC;
@@ -323,7 +326,7 @@ __device__ __forceinline__ void fkt_ntx_backward_tiles(const float* __restrict__
     for (int a = 0; a < T; ++a) {
         const int i = w.r0 + ty + FKT_NTX_SIDE * a;
         if (i < m) {
-            float* out = part + ((long long)w.split * m + i) * d;
+            float* out = w.split == 0 ? out0 + (long long)i * d : rest + ((long long)(w.split - 1) * m + i) * d;
 #pragma unroll
             for (int c = 0; c < FKT_NTX_TD; ++c) {
                 const int f = f0 + tx + FKT_NTX_SIDE * c;
@@ -335,30 +338,39 @@ __device__ __forceinline__ void fkt_ntx_backward_tiles(const float* __restrict__
     }
 }
 
-// u: (m, d); lse: (m); part: (splits, m, d). Grid: row tiles * ceil(d / 128) * splits.
+// u: (m, d); lse: (m); out0: (m, d); rest: (splits - 1, m, d). Grid: row tiles * ceil(d / 128) * splits.
 extern "C" __global__ void __launch_bounds__(FKT_NTX_THREADS)
 fkt_ntxent_backward_64(const float* __restrict__ u, const float* __restrict__ lse, int m, int d, float invT,
-                       int splits, float* __restrict__ part) {
+                       int splits, float* __restrict__ out0, float* __restrict__ rest) {
     __shared__ float stage[FKT_NTX_STAGE];
     __shared__ float wt[64 * 65];
     __shared__ float lseKeys[64];
-    fkt_ntx_backward_tiles<4>(u, lse, m, d, invT, splits, part, stage, wt, lseKeys);
+    fkt_ntx_backward_tiles<4>(u, lse, m, d, invT, splits, out0, rest, stage, wt, lseKeys);
 }
 
 extern "C" __global__ void __launch_bounds__(FKT_NTX_THREADS)
 fkt_ntxent_backward_32(const float* __restrict__ u, const float* __restrict__ lse, int m, int d, float invT,
-                       int splits, float* __restrict__ part) {
+                       int splits, float* __restrict__ out0, float* __restrict__ rest) {
     __shared__ float stage[FKT_NTX_STAGE];
     __shared__ float wt[32 * 33];
     __shared__ float lseKeys[32];
-    fkt_ntx_backward_tiles<2>(u, lse, m, d, invT, splits, part, stage, wt, lseKeys);
+    fkt_ntx_backward_tiles<2>(u, lse, m, d, invT, splits, out0, rest, stage, wt, lseKeys);
 }
 
-// One warp per row: g = sum over splits of part (splits, rows, d) in split order, du = dloss[0] * scale * g
-// (scale = 1 / (M t)), dz = (du - u (du . u)) / norm, or du / eps where norm <= eps. part may be dz itself
-// (one split): each lane reads its own elements before writing them.
-extern "C" __global__ void fkt_ntxent_backward_finish(const float* dloss, const float* part, int splits,
-                                                      const float* __restrict__ u,
+// One warp per row: g = dz + sum over rest (splits - 1, rows, d) in split order, du = dloss[0] * scale * g
+// (scale = 1 / (M t)), dz = (du - u (du . u)) / norm, or du / eps where norm <= eps; in place, each lane
+// reading its own elements of dz before writing them.
+__device__ __forceinline__ double fkt_ntx_gathered(const float* dz, const float* __restrict__ rest, int splits,
+                                                   long long rows, long long row, int d, int j) {
+    double g = dz[row * d + j];
+    for (int s = 1; s < splits; ++s) {
+        g += rest[((long long)(s - 1) * rows + row) * d + j];
+    }
+    return g;
+}
+
+extern "C" __global__ void fkt_ntxent_backward_finish(const float* __restrict__ dloss, const float* __restrict__ rest,
+                                                      int splits, const float* __restrict__ u,
                                                       const float* __restrict__ norms, double eps, double scale,
                                                       float* dz, long long rows, int d) {
     const long long row = ((long long)blockIdx.x * blockDim.x + threadIdx.x) / FKT_WARP;
@@ -372,20 +384,12 @@ extern "C" __global__ void fkt_ntxent_backward_finish(const float* dloss, const 
     double dot = 0.0;
     if (norm > eps) {
         for (int j = lane; j < d; j += FKT_WARP) {
-            double g = 0.0;
-            for (int s = 0; s < splits; ++s) {
-                g += part[((long long)s * rows + row) * d + j];
-            }
-            dot += coefficient * g * un[j];
+            dot += coefficient * fkt_ntx_gathered(dz, rest, splits, rows, row, d, j) * un[j];
         }
     }
     dot = fkt_warp_sum(dot);
     for (int j = lane; j < d; j += FKT_WARP) {
-        double g = 0.0;
-        for (int s = 0; s < splits; ++s) {
-            g += part[((long long)s * rows + row) * d + j];
-        }
-        const double du = coefficient * g;
+        const double du = coefficient * fkt_ntx_gathered(dz, rest, splits, rows, row, d, j);
         dz[row * d + j] = (float)(norm > eps ? (du - un[j] * dot) / norm : du / eps);
     }
 }
