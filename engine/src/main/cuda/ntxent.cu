@@ -193,15 +193,13 @@ __device__ __forceinline__ void fkt_ntx_forward_tiles(const float* __restrict__ 
 }
 
 // u: (m, d) normalised rows; partMax, partSum: (splits, m); pos: (m). Grid: row tiles * splits.
-extern "C" __global__ void __launch_bounds__(FKT_NTX_THREADS)
-fkt_ntxent_forward_64(const float* __restrict__ u, int m, int d, float invT, int splits,
+extern "C" __global__ void fkt_ntxent_forward_64(const float* __restrict__ u, int m, int d, float invT, int splits,
                       float* __restrict__ partMax, float* __restrict__ partSum, float* __restrict__ pos) {
     __shared__ float stage[FKT_NTX_STAGE];
     fkt_ntx_forward_tiles<4>(u, m, d, invT, splits, partMax, partSum, pos, stage);
 }
 
-extern "C" __global__ void __launch_bounds__(FKT_NTX_THREADS)
-fkt_ntxent_forward_32(const float* __restrict__ u, int m, int d, float invT, int splits,
+extern "C" __global__ void fkt_ntxent_forward_32(const float* __restrict__ u, int m, int d, float invT, int splits,
                       float* __restrict__ partMax, float* __restrict__ partSum, float* __restrict__ pos) {
     __shared__ float stage[FKT_NTX_STAGE];
     fkt_ntx_forward_tiles<2>(u, m, d, invT, splits, partMax, partSum, pos, stage);
@@ -339,18 +337,18 @@ __device__ __forceinline__ void fkt_ntx_backward_tiles(const float* __restrict__
 }
 
 // u: (m, d); lse: (m); out0: (m, d); rest: (splits - 1, m, d). Grid: row tiles * ceil(d / 128) * splits.
-extern "C" __global__ void __launch_bounds__(FKT_NTX_THREADS)
-fkt_ntxent_backward_64(const float* __restrict__ u, const float* __restrict__ lse, int m, int d, float invT,
-                       int splits, float* __restrict__ out0, float* __restrict__ rest) {
+extern "C" __global__ void fkt_ntxent_backward_64(const float* __restrict__ u, const float* __restrict__ lse,
+                                                  int m, int d, float invT, int splits, float* __restrict__ out0,
+                                                  float* __restrict__ rest) {
     __shared__ float stage[FKT_NTX_STAGE];
     __shared__ float wt[64 * 65];
     __shared__ float lseKeys[64];
     fkt_ntx_backward_tiles<4>(u, lse, m, d, invT, splits, out0, rest, stage, wt, lseKeys);
 }
 
-extern "C" __global__ void __launch_bounds__(FKT_NTX_THREADS)
-fkt_ntxent_backward_32(const float* __restrict__ u, const float* __restrict__ lse, int m, int d, float invT,
-                       int splits, float* __restrict__ out0, float* __restrict__ rest) {
+extern "C" __global__ void fkt_ntxent_backward_32(const float* __restrict__ u, const float* __restrict__ lse,
+                                                  int m, int d, float invT, int splits, float* __restrict__ out0,
+                                                  float* __restrict__ rest) {
     __shared__ float stage[FKT_NTX_STAGE];
     __shared__ float wt[32 * 33];
     __shared__ float lseKeys[32];

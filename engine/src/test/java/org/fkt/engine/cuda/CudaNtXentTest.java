@@ -118,7 +118,7 @@ class CudaNtXentTest {
         return z;
     }
 
-    /** GPU forward, loss-only and backward of float32 z against the CPU op on {@code reference} (z or its float64 copy). */
+    /** GPU forward, loss-only and backward of float32 z against the CPU op on {@code reference} (z or z in float64). */
     private void compare(Tensor z, Tensor reference, double t, double rtol) {
         int rows = z.dim(0);
         int d = z.dim(1);
@@ -149,6 +149,7 @@ class CudaNtXentTest {
         long peak = CudaBackend.memoryInUse(GPU)[1] - before;
 
         String what = "2N=" + rows + " D=" + d + " t=" + t;
+        System.out.println(what + ": " + CudaNtXent.Plan.of(rows, d, CudaDriver.of(GPU).multiprocessors()));
         double want = loss.item();
         double got = gloss.item();
         System.out.printf("%s: loss gpu %.9g cpu %s %.9g (rel %.2e), peak %d bytes beyond z%n", what, got, type, want,
