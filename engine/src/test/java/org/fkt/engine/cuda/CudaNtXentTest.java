@@ -97,6 +97,28 @@ class CudaNtXentTest {
         compare(z, z, t, RTOL_FLOAT32);
     }
 
+    /** Ops.ntXent on a GPU tensor goes through the fused kernels both ways (autograd included). */
+    @Tag("gpu")
+    @Test
+    void autogradOnTheGpu() {
+        gpu();
+        int rows = 96;
+        int d = 40;
+        double t = 0.2;
+        Tensor z = g.normal(1, rows, d);
+        Tensor cpu = z.to(DType.FLOAT64).requiresGrad(true);
+        Tensor dev = onGpu(z).requiresGrad(true);
+        Tensor want = org.fkt.engine.ops.Ops.ntXent(cpu, t);
+        Tensor got = org.fkt.engine.ops.Ops.ntXent(dev, t);
+        assertEquals(want.item(), got.item(), RTOL_REFERENCE * Math.abs(want.item()), "loss");
+        want.backward();
+        got.backward();
+        double[] regular = new double[rows];
+        java.util.Arrays.fill(regular, 1);
+        assertGradient("autograd dz", cpu.grad().toDoubleArray(), dev.grad().toDoubleArray(), regular, d,
+                RTOL_REFERENCE);
+    }
+
     /**
      * Projections (rows, D), normal(0, 1) with: "large" scale 1e4 (logits near 1 / t either way),
      * "duplicates" rows 3 and 4 copies of row 0 and a pair (5, 5 + N) identical, "zero" row 1 all zero.
