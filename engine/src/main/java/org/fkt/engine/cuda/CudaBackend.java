@@ -82,6 +82,14 @@ public final class CudaBackend implements Backend {
         CudaDriver.of(device).synchronize();
     }
 
+    /**
+     * Milliseconds of device time {@code work} takes on {@code device}'s stream: a CUDA event pair
+     * recorded around it, waited for (so this call returns after the work has finished).
+     */
+    public static float deviceMillis(Device device, Runnable work) {
+        return CudaDriver.of(device).time(work);
+    }
+
     private static CudaDriver driver(Tensor t) {
         return CudaDriver.of(t.device());
     }
