@@ -29,10 +29,10 @@ import org.openjdk.jmh.runner.IterationType;
 
 /**
  * NT-Xent forward + backward, float32, temperature 0.5, on the CPU or ({@code -p device=cuda}) the GPU:
- * the fused engine op against the composed reference path (normalise, matmul, mask, cross-entropy, which holds several (2N, 2N)
- * matrices). One op = loss and dz for projections z (2N, D) (z's gradient is dropped before each op,
- * so dz is a fresh tensor rather than an accumulation); both paths do 3 (2N)^2 D multiply-adds
- * in matrix products, so GFLOP/s = 6 (2N)^2 D / (ms * 1e6).
+ * the fused engine op against the composed reference path (normalise, matmul, mask, cross-entropy,
+ * which holds several (2N, 2N) matrices). One op = loss and dz for projections z (2N, D) (z's gradient
+ * is dropped before each op, so dz is a fresh tensor rather than an accumulation); both paths do
+ * 3 (2N)^2 D multiply-adds in matrix products, so GFLOP/s = 6 (2N)^2 D / (ms * 1e6).
  *
  * <p>{@code case} is {@code path:2NxD}. The composed path is left out at 2N = 65,536: one (2N, 2N)
  * float32 matrix is 16 GiB (the composed path builds about ten such buffers, and its mask is a Java
