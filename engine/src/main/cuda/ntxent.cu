@@ -23,6 +23,9 @@
 // others into a scratch (splits - 1, M, D), so one split costs no memory beyond dz. fkt_ntxent_backward_finish
 // sums the splits, scales by dloss / (M t) and applies the L2-normalisation backward (that of
 // fkt_l2_normalize_backward).
+// The *_tf32 kernels (the backend's TF32 switch) compute the score tiles with m16n16k8 TF32 tensor-core
+// products instead (wmma; the rest stays float32); they are compiled by nvcc only, never for the emulator,
+// and CudaNtXent states their tolerance.
 #include "common.cuh"
 
 #define FKT_NTX_THREADS 256
@@ -32,66 +35,155 @@
 // output features per backward block: 8 per thread
 #define FKT_NTX_DC 128
 #define FKT_NTX_TD (FKT_NTX_DC / FKT_NTX_SIDE)
-// floats of the shared stage: two (BK, 65) row sets of the T = 4 tile, which also holds (BK, DC)
-#define FKT_NTX_STAGE (2 * FKT_NTX_BK * (4 * FKT_NTX_SIDE + 1))
+// floats of the shared stage: two (BK, 68) row sets of the T = 4 tile, which also holds (BK, DC) and, in
+// the TF32 variant, the (64, 68) score tile
+#define FKT_NTX_STAGE (2 * FKT_NTX_BK * (4 * FKT_NTX_SIDE + 4))
 
 __device__ __forceinline__ int fkt_ntx_partner(int i, int m) {
     const int half = m >> 1;
     return i < half ? i + half : i - half;
 }
 
-// raw[a][b] = u_{r0 + ty + 16a} . u_{c0 + tx + 16b}; rows past m read as zero. stage: FKT_NTX_STAGE floats.
-template <int T>
-__device__ __forceinline__ void fkt_ntx_dots(const float* __restrict__ u, int m, int d, int r0, int c0,
-                                             float* stage, float (&raw)[T][T]) {
-    constexpr int B = FKT_NTX_SIDE * T;
-    constexpr int LD = B + 1;
-    float* qs = stage;
-    float* ks = stage + FKT_NTX_BK * LD;
-    const int tid = threadIdx.x;
-    const int ty = tid / FKT_NTX_SIDE;
-    const int tx = tid % FKT_NTX_SIDE;
-#pragma unroll
-    for (int a = 0; a < T; ++a) {
-#pragma unroll
-        for (int b = 0; b < T; ++b) {
-            raw[a][b] = 0.0f;
-        }
+// Copies features [k0, k0 + BK) of rows r0.. and c0.. (B each) into qs and ks, feature-major with row
+// stride LD: qs[k * LD + r] = u[r0 + r][k0 + k]; rows past m and features past d read as zero.
+template <int B, int LD>
+__device__ __forceinline__ void fkt_ntx_stage(const float* __restrict__ u, int m, int d, int r0, int c0, int k0,
+                                              float* qs, float* ks) {
+    for (int e = threadIdx.x; e < B * FKT_NTX_BK; e += FKT_NTX_THREADS) {
+        const int r = e / FKT_NTX_BK;
+        const int k = e % FKT_NTX_BK;
+        const int f = k0 + k;
+        const int qr = r0 + r;
+        const int kr = c0 + r;
+        qs[k * LD + r] = qr < m && f < d ? u[(long long)qr * d + f] : 0.0f;
+        ks[k * LD + r] = kr < m && f < d ? u[(long long)kr * d + f] : 0.0f;
     }
-    for (int k0 = 0; k0 < d; k0 += FKT_NTX_BK) {
-        __syncthreads();
-        for (int e = tid; e < B * FKT_NTX_BK; e += FKT_NTX_THREADS) {
-            const int r = e / FKT_NTX_BK;
-            const int k = e % FKT_NTX_BK;
-            const int f = k0 + k;
-            const int qr = r0 + r;
-            const int kr = c0 + r;
-            qs[k * LD + r] = qr < m && f < d ? u[(long long)qr * d + f] : 0.0f;
-            ks[k * LD + r] = kr < m && f < d ? u[(long long)kr * d + f] : 0.0f;
-        }
-        __syncthreads();
-#pragma unroll 8
-        for (int k = 0; k < FKT_NTX_BK; ++k) {
-            float q[T];
-            float c[T];
+}
+
+// raw[a][b] = u_{r0 + ty + 16a} . u_{c0 + tx + 16b} in float32 on the CUDA cores (TC = false), or with TF32
+// tensor-core tiles (TC = true, below, not built for the emulator). stage: FKT_NTX_STAGE floats.
+template <int T, bool TC>
+struct FktNtxDots;
+
+template <int T>
+struct FktNtxDots<T, false> {
+    static __device__ __forceinline__ void run(const float* __restrict__ u, int m, int d, int r0, int c0,
+                                               float* stage, float (&raw)[T][T]) {
+        constexpr int B = FKT_NTX_SIDE * T;
+        constexpr int LD = B + 1;
+        float* qs = stage;
+        float* ks = stage + FKT_NTX_BK * LD;
+        const int ty = threadIdx.x / FKT_NTX_SIDE;
+        const int tx = threadIdx.x % FKT_NTX_SIDE;
 #pragma unroll
-            for (int a = 0; a < T; ++a) {
-                q[a] = qs[k * LD + ty + FKT_NTX_SIDE * a];
-            }
+        for (int a = 0; a < T; ++a) {
 #pragma unroll
             for (int b = 0; b < T; ++b) {
-                c[b] = ks[k * LD + tx + FKT_NTX_SIDE * b];
+                raw[a][b] = 0.0f;
             }
+        }
+        for (int k0 = 0; k0 < d; k0 += FKT_NTX_BK) {
+            __syncthreads();
+            fkt_ntx_stage<B, LD>(u, m, d, r0, c0, k0, qs, ks);
+            __syncthreads();
+#pragma unroll 8
+            for (int k = 0; k < FKT_NTX_BK; ++k) {
+                float q[T];
+                float c[T];
 #pragma unroll
-            for (int a = 0; a < T; ++a) {
+                for (int a = 0; a < T; ++a) {
+                    q[a] = qs[k * LD + ty + FKT_NTX_SIDE * a];
+                }
 #pragma unroll
                 for (int b = 0; b < T; ++b) {
-                    raw[a][b] = fmaf(q[a], c[b], raw[a][b]);
+                    c[b] = ks[k * LD + tx + FKT_NTX_SIDE * b];
+                }
+#pragma unroll
+                for (int a = 0; a < T; ++a) {
+#pragma unroll
+                    for (int b = 0; b < T; ++b) {
+                        raw[a][b] = fmaf(q[a], c[b], raw[a][b]);
+                    }
                 }
             }
         }
     }
-}
+};
+
+#if defined(__CUDACC__) && !defined(FKT_EMU)
+#define FKT_NTX_TF32 1
+#include <mma.h>
+
+// The TF32 variant: warp w computes the 16 x 16 sub-tiles w, w + 8, ... of the B x B tile with
+// m16n16k8 TF32 products (inputs rounded to TF32 by __float_to_tf32, float accumulation), stores them
+// to the stage (row stride B + 4) and every thread reads its T x T scores back.
+template <int T>
+struct FktNtxDots<T, true> {
+    static __device__ __forceinline__ void run(const float* __restrict__ u, int m, int d, int r0, int c0,
+                                               float* stage, float (&raw)[T][T]) {
+        using namespace nvcuda;
+        constexpr int B = FKT_NTX_SIDE * T;
+        constexpr int LD = B + 4;
+        constexpr int PER_WARP = (T * T + 7) / 8;
+        float* qs = stage;
+        float* ks = stage + FKT_NTX_BK * LD;
+        const int warp = threadIdx.x / FKT_WARP;
+        wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc[PER_WARP];
+#pragma unroll
+        for (int t = 0; t < PER_WARP; ++t) {
+            wmma::fill_fragment(acc[t], 0.0f);
+        }
+        for (int k0 = 0; k0 < d; k0 += FKT_NTX_BK) {
+            __syncthreads();
+            fkt_ntx_stage<B, LD>(u, m, d, r0, c0, k0, qs, ks);
+            __syncthreads();
+#pragma unroll
+            for (int t = 0; t < PER_WARP; ++t) {
+                const int tile = warp + 8 * t;
+                if (tile < T * T) {
+                    const int ti = tile / T;
+                    const int tj = tile % T;
+#pragma unroll
+                    for (int k = 0; k < FKT_NTX_BK; k += 8) {
+                        wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::col_major> fa;
+                        wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fb;
+                        wmma::load_matrix_sync(fa, qs + k * LD + 16 * ti, LD);
+                        wmma::load_matrix_sync(fb, ks + k * LD + 16 * tj, LD);
+#pragma unroll
+                        for (int e = 0; e < fa.num_elements; ++e) {
+                            fa.x[e] = wmma::__float_to_tf32(fa.x[e]);
+                        }
+#pragma unroll
+                        for (int e = 0; e < fb.num_elements; ++e) {
+                            fb.x[e] = wmma::__float_to_tf32(fb.x[e]);
+                        }
+                        wmma::mma_sync(acc[t], fa, fb, acc[t]);
+                    }
+                }
+            }
+        }
+        __syncthreads();
+#pragma unroll
+        for (int t = 0; t < PER_WARP; ++t) {
+            const int tile = warp + 8 * t;
+            if (tile < T * T) {
+                wmma::store_matrix_sync(stage + 16 * (tile / T) * LD + 16 * (tile % T), acc[t], LD,
+                                        wmma::mem_row_major);
+            }
+        }
+        __syncthreads();
+        const int ty = threadIdx.x / FKT_NTX_SIDE;
+        const int tx = threadIdx.x % FKT_NTX_SIDE;
+#pragma unroll
+        for (int a = 0; a < T; ++a) {
+#pragma unroll
+            for (int b = 0; b < T; ++b) {
+                raw[a][b] = stage[(ty + FKT_NTX_SIDE * a) * LD + tx + FKT_NTX_SIDE * b];
+            }
+        }
+    }
+};
+#endif
 
 // The block's (row tile, split) and its key tiles [kt0, kt1); blockIdx.x = rt + rowTiles * (dc + chunks * split).
 struct FktNtxBlock {
@@ -126,7 +218,7 @@ __device__ __forceinline__ void fkt_ntx_merge(float& mx, float& sm, float om, fl
 }
 
 // Per row i and split: partMax/partSum (splits, m) = the split's log-sum-exp state; pos (m) = s_i,p(i).
-template <int T>
+template <int T, bool TC>
 __device__ __forceinline__ void fkt_ntx_forward_tiles(const float* __restrict__ u, int m, int d, float invT,
                                                       int splits, float* __restrict__ partMax,
                                                       float* __restrict__ partSum, float* __restrict__ pos,
@@ -145,7 +237,7 @@ __device__ __forceinline__ void fkt_ntx_forward_tiles(const float* __restrict__ 
     for (int kt = w.kt0; kt < w.kt1; ++kt) {
         const int c0 = kt * B;
         float raw[T][T];
-        fkt_ntx_dots<T>(u, m, d, w.r0, c0, stage, raw);
+        FktNtxDots<T, TC>::run(u, m, d, w.r0, c0, stage, raw);
 #pragma unroll
         for (int a = 0; a < T; ++a) {
             const int i = w.r0 + ty + FKT_NTX_SIDE * a;
@@ -193,17 +285,20 @@ __device__ __forceinline__ void fkt_ntx_forward_tiles(const float* __restrict__ 
 }
 
 // u: (m, d) normalised rows; partMax, partSum: (splits, m); pos: (m). Grid: row tiles * splits.
-extern "C" __global__ void fkt_ntxent_forward_64(const float* __restrict__ u, int m, int d, float invT, int splits,
-                      float* __restrict__ partMax, float* __restrict__ partSum, float* __restrict__ pos) {
-    __shared__ float stage[FKT_NTX_STAGE];
-    fkt_ntx_forward_tiles<4>(u, m, d, invT, splits, partMax, partSum, pos, stage);
-}
+#define FKT_NTX_FORWARD_KERNEL(name, T, TC)                                                             \
+    extern "C" __launch_bounds__(FKT_NTX_THREADS, 2) __global__ void name(                              \
+        const float* __restrict__ u, int m, int d, float invT, int splits, float* __restrict__ partMax, \
+        float* __restrict__ partSum, float* __restrict__ pos) {                                         \
+        __align__(32) __shared__ float stage[FKT_NTX_STAGE];                                            \
+        fkt_ntx_forward_tiles<T, TC>(u, m, d, invT, splits, partMax, partSum, pos, stage);              \
+    }
 
-extern "C" __global__ void fkt_ntxent_forward_32(const float* __restrict__ u, int m, int d, float invT, int splits,
-                      float* __restrict__ partMax, float* __restrict__ partSum, float* __restrict__ pos) {
-    __shared__ float stage[FKT_NTX_STAGE];
-    fkt_ntx_forward_tiles<2>(u, m, d, invT, splits, partMax, partSum, pos, stage);
-}
+FKT_NTX_FORWARD_KERNEL(fkt_ntxent_forward_64, 4, false)
+FKT_NTX_FORWARD_KERNEL(fkt_ntxent_forward_32, 2, false)
+#ifdef FKT_NTX_TF32
+FKT_NTX_FORWARD_KERNEL(fkt_ntxent_forward_64_tf32, 4, true)
+FKT_NTX_FORWARD_KERNEL(fkt_ntxent_forward_32_tf32, 2, true)
+#endif
 
 // One block: lse[i] (m; may be null) = merged log-sum-exp of row i over the splits, in split order;
 // loss[0] = mean over rows of lse_i - pos_i, summed in double.
@@ -238,7 +333,7 @@ extern "C" __global__ void fkt_ntxent_finish(const float* __restrict__ partMax, 
 
 // Sum over the block's key tiles of w'_ij u_j for its rows and 128 output features, into out0 (m, d) for
 // split 0 and rest (splits - 1, m, d) for the others.
-template <int T>
+template <int T, bool TC>
 __device__ __forceinline__ void fkt_ntx_backward_tiles(const float* __restrict__ u, const float* __restrict__ lse,
                                                        int m, int d, float invT, int splits, float* out0,
                                                        float* rest, float* stage, float* wt, float* lseKeys) {
@@ -264,7 +359,7 @@ __device__ __forceinline__ void fkt_ntx_backward_tiles(const float* __restrict__
     for (int kt = w.kt0; kt < w.kt1; ++kt) {
         const int c0 = kt * B;
         float raw[T][T];
-        fkt_ntx_dots<T>(u, m, d, w.r0, c0, stage, raw);
+        FktNtxDots<T, TC>::run(u, m, d, w.r0, c0, stage, raw);
         for (int e = tid; e < B; e += FKT_NTX_THREADS) {
             lseKeys[e] = c0 + e < m ? lse[c0 + e] : 0.0f;
         }
@@ -337,23 +432,22 @@ __device__ __forceinline__ void fkt_ntx_backward_tiles(const float* __restrict__
 }
 
 // u: (m, d); lse: (m); out0: (m, d); rest: (splits - 1, m, d). Grid: row tiles * ceil(d / 128) * splits.
-extern "C" __global__ void fkt_ntxent_backward_64(const float* __restrict__ u, const float* __restrict__ lse,
-                                                  int m, int d, float invT, int splits, float* __restrict__ out0,
-                                                  float* __restrict__ rest) {
-    __shared__ float stage[FKT_NTX_STAGE];
-    __shared__ float wt[64 * 65];
-    __shared__ float lseKeys[64];
-    fkt_ntx_backward_tiles<4>(u, lse, m, d, invT, splits, out0, rest, stage, wt, lseKeys);
-}
+#define FKT_NTX_BACKWARD_KERNEL(name, T, TC)                                                              \
+    extern "C" __launch_bounds__(FKT_NTX_THREADS, 2) __global__ void name(                                \
+        const float* __restrict__ u, const float* __restrict__ lse, int m, int d, float invT, int splits, \
+        float* __restrict__ out0, float* __restrict__ rest) {                                             \
+        __align__(32) __shared__ float stage[FKT_NTX_STAGE];                                              \
+        __shared__ float wt[16 * T * (16 * T + 1)];                                                       \
+        __shared__ float lseKeys[16 * T];                                                                 \
+        fkt_ntx_backward_tiles<T, TC>(u, lse, m, d, invT, splits, out0, rest, stage, wt, lseKeys);        \
+    }
 
-extern "C" __global__ void fkt_ntxent_backward_32(const float* __restrict__ u, const float* __restrict__ lse,
-                                                  int m, int d, float invT, int splits, float* __restrict__ out0,
-                                                  float* __restrict__ rest) {
-    __shared__ float stage[FKT_NTX_STAGE];
-    __shared__ float wt[32 * 33];
-    __shared__ float lseKeys[32];
-    fkt_ntx_backward_tiles<2>(u, lse, m, d, invT, splits, out0, rest, stage, wt, lseKeys);
-}
+FKT_NTX_BACKWARD_KERNEL(fkt_ntxent_backward_64, 4, false)
+FKT_NTX_BACKWARD_KERNEL(fkt_ntxent_backward_32, 2, false)
+#ifdef FKT_NTX_TF32
+FKT_NTX_BACKWARD_KERNEL(fkt_ntxent_backward_64_tf32, 4, true)
+FKT_NTX_BACKWARD_KERNEL(fkt_ntxent_backward_32_tf32, 2, true)
+#endif
 
 // One warp per row: g = dz + sum over rest (splits - 1, rows, d) in split order, du = dloss[0] * scale * g
 // (scale = 1 / (M t)), dz = (du - u (du . u)) / norm, or du / eps where norm <= eps; in place, each lane

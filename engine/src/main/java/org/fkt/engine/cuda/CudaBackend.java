@@ -20,7 +20,8 @@ import org.fkt.engine.tensor.Tensor;
  * The CUDA backend: float32 kernels of src/main/cuda launched through {@link CudaDriver}, GEMMs through
  * cuBLAS and convolutions through cuDNN ({@link NativeLibraries}), everything on one stream per device.
  * Registered through the service loader; where CUDA cannot run, {@link #unavailableReason()} says why
- * and the engine keeps to the CPU. With -Dfkt.cuda.tf32=true GEMMs and convolutions use TF32.
+ * and the engine keeps to the CPU. With -Dfkt.cuda.tf32=true GEMMs, convolutions and the fused NT-Xent's
+ * similarity tiles use TF32.
  */
 public final class CudaBackend implements Backend {
     /** System property switching GEMMs and convolutions to TF32 tensor-core math. */
@@ -48,12 +49,12 @@ public final class CudaBackend implements Backend {
         return CudaDriver.probe();
     }
 
-    /** True when GEMMs and convolutions run in TF32. */
+    /** True when GEMMs, convolutions and the fused NT-Xent's similarity tiles run in TF32. */
     public boolean tf32() {
         return tf32;
     }
 
-    /** Switches GEMMs and convolutions between TF32 ({@code on}) and plain float32 from now on. */
+    /** Switches GEMMs, convolutions and NT-Xent tiles between TF32 ({@code on}) and float32 from now on. */
     public synchronized void tf32(boolean on) {
         tf32 = on;
         if (blas != null) {
@@ -318,18 +319,18 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void ntXentForward(Tensor z, double temperature, double eps, Tensor loss, Tensor zn, Tensor norms, Tensor lse) {
-        CudaNtXent.forward(driver(loss), z, temperature, eps, loss, zn, norms, lse);
+        CudaNtXent.forward(driver(loss), z, temperature, eps, loss, zn, norms, lse, tf32);
     }
 
     @Override
     public void ntXentLoss(Tensor z, double temperature, double eps, Tensor loss) {
-        CudaNtXent.loss(driver(loss), z, temperature, eps, loss);
+        CudaNtXent.loss(driver(loss), z, temperature, eps, loss, tf32);
     }
 
     @Override
     public void ntXentBackward(Tensor dloss, Tensor zn, Tensor norms, Tensor lse, double temperature, double eps,
                                Tensor dz) {
-        CudaNtXent.backward(driver(dz), dloss, zn, norms, lse, temperature, eps, dz);
+        CudaNtXent.backward(driver(dz), dloss, zn, norms, lse, temperature, eps, dz, tf32);
     }
 
     @Override

@@ -16,10 +16,18 @@ import org.fkt.engine.tensor.Tensor;
  * multiprocessor (at 2N = 512 on 132 SMs: 16 row tiles x 16 splits). Backward splits beyond the first
  * need a (M, D) scratch each; they are limited to one extra (M, D) or 4 MiB in all, whichever is
  * larger, so that the peak stays near z + zn + dz + one (M, D).
+ *
+ * <p>With {@code tf32} (the backend's TF32 switch, -Dfkt.cuda.tf32=true, which also puts the composed
+ * path's GEMMs on TF32) the similarity tiles run on tensor cores ({@code *_tf32} kernels; the rest stays
+ * float32). Its stated tolerance against the float32 result, from TF32's 2^-11 relative rounding of each
+ * input: loss and lse within 1e-3 relative, dz within 1e-2 * (|want| + rms), for t >= 0.05. Those kernels
+ * are not built for the CPU emulator (it runs no wmma) and have not yet run on a GPU.
  */
 final class CudaNtXent {
     static final List<String> KERNELS = List.of("fkt_ntxent_forward_64", "fkt_ntxent_forward_32",
-            "fkt_ntxent_finish", "fkt_ntxent_backward_64", "fkt_ntxent_backward_32", "fkt_ntxent_backward_finish");
+            "fkt_ntxent_finish", "fkt_ntxent_backward_64", "fkt_ntxent_backward_32", "fkt_ntxent_backward_finish",
+            "fkt_ntxent_forward_64_tf32", "fkt_ntxent_forward_32_tf32", "fkt_ntxent_backward_64_tf32",
+            "fkt_ntxent_backward_32_tf32");
 
     /** Output features per backward block (FKT_NTX_DC). */
     static final int FEATURES_PER_BLOCK = 128;
@@ -66,25 +74,30 @@ final class CudaNtXent {
 
     /** Loss; zn, norms, lse receive what the backward needs (u, ||z|| and the per-row log-sum-exp). */
     static void forward(CudaDriver d, Tensor z, double temperature, double eps, Tensor loss, Tensor zn, Tensor norms,
-                        Tensor lse) {
+                        Tensor lse, boolean tf32) {
         CudaBuf.requireFloat32("ntXentForward", z, loss, zn, norms, lse);
         CudaL2Normalize.forward(d, z, eps, zn, norms);
-        scores(d, zn, temperature, loss, lse);
+        scores(d, zn, temperature, loss, lse, tf32);
+    }
+
+    /** The tile kernel's name: its tile side, then "_tf32" for the tensor-core variant. */
+    private static String tiles(String pass, Plan plan, boolean tf32) {
+        return "fkt_ntxent_" + pass + "_" + plan.side() + (tf32 ? "_tf32" : "");
     }
 
     /** The loss alone: u and the norms go to temporaries freed (stream-ordered) before returning. */
-    static void loss(CudaDriver d, Tensor z, double temperature, double eps, Tensor loss) {
+    static void loss(CudaDriver d, Tensor z, double temperature, double eps, Tensor loss, boolean tf32) {
         CudaBuf.requireFloat32("ntXentLoss", z, loss);
         int m = z.dim(0);
         try (Tensor u = MemoryScope.unscoped(() -> Tensor.empty(DType.FLOAT32, z.device(), m, z.dim(1)));
              Tensor norms = MemoryScope.unscoped(() -> Tensor.empty(DType.FLOAT32, z.device(), m))) {
             CudaL2Normalize.forward(d, z, eps, u, norms);
-            scores(d, u, temperature, loss, null);
+            scores(d, u, temperature, loss, null, tf32);
         }
     }
 
     /** The tile pass and the reduction from normalised rows u (M, D); lse (M) may be null. */
-    private static void scores(CudaDriver d, Tensor u, double temperature, Tensor loss, Tensor lse) {
+    private static void scores(CudaDriver d, Tensor u, double temperature, Tensor loss, Tensor lse, boolean tf32) {
         int m = u.dim(0);
         int f = u.dim(1);
         Plan plan = Plan.of(m, f, d.multiprocessors());
@@ -94,7 +107,7 @@ final class CudaNtXent {
             long partMax = scratch.address();
             long partSum = partMax + state;
             long pos = partSum + state;
-            d.launch("fkt_ntxent_forward_" + plan.side(), plan.forwardBlocks(), new CudaArgs()
+            d.launch(tiles("forward", plan, tf32), plan.forwardBlocks(), new CudaArgs()
                     .ptr(CudaBuf.address(u)).i32(m).i32(f).f32((float) (1 / temperature)).i32(splits)
                     .ptr(partMax).ptr(partSum).ptr(pos));
             d.launch("fkt_ntxent_finish", 1, new CudaArgs().ptr(partMax).ptr(partSum).ptr(pos).i32(splits).i32(m)
@@ -104,14 +117,14 @@ final class CudaNtXent {
 
     /** dz (M, D), overwritten, = dloss * dL/dz from the forward's zn, norms and lse. */
     static void backward(CudaDriver d, Tensor dloss, Tensor zn, Tensor norms, Tensor lse, double temperature,
-                         double eps, Tensor dz) {
+                         double eps, Tensor dz, boolean tf32) {
         CudaBuf.requireFloat32("ntXentBackward", dloss, zn, norms, lse, dz);
         int m = zn.dim(0);
         int f = zn.dim(1);
         Plan plan = Plan.of(m, f, d.multiprocessors());
         int splits = plan.backwardSplits();
         try (var rest = new CudaBuf.Scratch(d, plan.backwardScratch(m, f))) {
-            d.launch("fkt_ntxent_backward_" + plan.side(), plan.backwardBlocks(), new CudaArgs()
+            d.launch(tiles("backward", plan, tf32), plan.backwardBlocks(), new CudaArgs()
                     .ptr(CudaBuf.address(zn)).ptr(CudaBuf.address(lse)).i32(m).i32(f)
                     .f32((float) (1 / temperature)).i32(splits).ptr(CudaBuf.address(dz)).ptr(rest.address()));
             d.launch("fkt_ntxent_backward_finish", CudaLaunch.rowBlocks(m), new CudaArgs()

@@ -29,13 +29,21 @@ import org.junit.jupiter.params.provider.CsvSource;
  * cancelling sum carries error of the size of its terms). Those sizes also run on the CPU emulator of
  * the GPU. The large sizes (2N up to 65,536, D = 2048) run only on a real device, against the CPU op
  * in float32 at 2e-5 (both sides carry float32 rounding; float64 at that size would take hours).
+ * The TF32 variant is checked (real device only) against float64 at CudaNtXent's stated tolerance.
  * Also checked: the loss-only kernel gives the same loss, the peak device memory stays within twice z
  * and dz (plus the plan's small-problem scratch), and the launch plan itself (without a GPU).
  */
 class CudaNtXentTest {
     private static final double EPS = 1e-12;
+    /** Loss and lse relative; dz relative to (|want| + rms). */
+    private record Tolerance(double loss, double grad) {
+    }
+
     private static final double RTOL_REFERENCE = 1e-5;
-    private static final double RTOL_FLOAT32 = 2e-5;
+    private static final Tolerance FLOAT32_VS_64 = new Tolerance(RTOL_REFERENCE, RTOL_REFERENCE);
+    private static final Tolerance FLOAT32_VS_32 = new Tolerance(2e-5, 2e-5);
+    /** CudaNtXent's stated TF32 tolerance. */
+    private static final Tolerance TF32 = new Tolerance(1e-3, 1e-2);
 
     private GpuCheck g;
     private MemoryScope scope;
@@ -77,7 +85,7 @@ class CudaNtXentTest {
     void smallAgainstFloat64(int rows, int d, double t, String special) {
         gpu();
         Tensor z = projections(rows, d, special);
-        compare(z, z.to(DType.FLOAT64), t, RTOL_REFERENCE);
+        compare(z, z.to(DType.FLOAT64), t, FLOAT32_VS_64);
     }
 
     @Tag("gpu")
@@ -94,7 +102,30 @@ class CudaNtXentTest {
         gpu();
         Assumptions.assumeFalse(emulated(), "2N = " + rows + ", D = " + d + " is too slow for the CPU emulator");
         Tensor z = projections(rows, d, "none");
-        compare(z, z, t, RTOL_FLOAT32);
+        compare(z, z, t, FLOAT32_VS_32);
+    }
+
+    /** The TF32 tensor-core tiles (-Dfkt.cuda.tf32=true) against float64, at CudaNtXent's stated tolerance. */
+    @Tag("gpu")
+    @ParameterizedTest(name = "tf32 2N={0} D={1} t={2}")
+    @CsvSource({
+        "510, 128, 0.1",
+        "66, 33, 0.05",
+        "4096, 128, 0.05",
+        "512, 2048, 0.5",
+    })
+    void tf32AgainstFloat64(int rows, int d, double t) {
+        gpu();
+        Assumptions.assumeFalse(emulated(), "the TF32 kernels use wmma, which the CPU emulator does not run");
+        CudaBackend backend = (CudaBackend) g.gpu;
+        boolean was = backend.tf32();
+        backend.tf32(true);
+        try {
+            Tensor z = projections(rows, d, "none");
+            compare(z, z.to(DType.FLOAT64), t, TF32);
+        } finally {
+            backend.tf32(was);
+        }
     }
 
     /** Ops.ntXent on a GPU tensor goes through the fused kernels both ways (autograd included). */
@@ -141,7 +172,7 @@ class CudaNtXentTest {
     }
 
     /** GPU forward, loss-only and backward of float32 z against the CPU op on {@code reference} (z or z in float64). */
-    private void compare(Tensor z, Tensor reference, double t, double rtol) {
+    private void compare(Tensor z, Tensor reference, double t, Tolerance rtol) {
         int rows = z.dim(0);
         int d = z.dim(1);
         DType type = reference.dtype();
@@ -176,11 +207,11 @@ class CudaNtXentTest {
         double got = gloss.item();
         System.out.printf("%s: loss gpu %.9g cpu %s %.9g (rel %.2e), peak %d bytes beyond z%n", what, got, type, want,
                 Math.abs(got - want) / Math.abs(want), peak);
-        assertTrue(Math.abs(got - want) <= rtol * Math.abs(want) + 1e-30 || rows == 2 && Math.abs(got) <= 1e-6,
+        assertTrue(Math.abs(got - want) <= rtol.loss() * Math.abs(want) + 1e-30 || rows == 2 && Math.abs(got) <= 1e-6,
                 what + ": loss gpu " + got + " cpu " + want);
-        GpuCheck.assertClose(what + " lse", lse.toDoubleArray(), glse.toDoubleArray(), rtol);
-        GpuCheck.assertClose(what + " norms", norms.toDoubleArray(), gnorms.toDoubleArray(), rtol);
-        assertGradient(what + " dz", dz.toDoubleArray(), gdz.toDoubleArray(), norms.toDoubleArray(), d, rtol);
+        GpuCheck.assertClose(what + " lse", lse.toDoubleArray(), glse.toDoubleArray(), rtol.loss());
+        GpuCheck.assertClose(what + " norms", norms.toDoubleArray(), gnorms.toDoubleArray(), RTOL_REFERENCE);
+        assertGradient(what + " dz", dz.toDoubleArray(), gdz.toDoubleArray(), norms.toDoubleArray(), d, rtol.grad());
 
         Tensor only = poisoned(GPU);
         g.gpu.ntXentLoss(gz, t, EPS, only);
