@@ -44,6 +44,11 @@ import org.openjdk.jmh.runner.IterationType;
  * forward and backward ({@link CudaBackend#deviceMillis}); at the end of the trial the median of those
  * device times over the measurement iterations, and the peak device memory of one op, are printed on a
  * line starting {@code ntxent-device}, next to which JMH prints the host score.
+ *
+ * <p>{@code -p benchCase=gemm:2NxD} times the floor instead: plain matrix products (the backend's
+ * matmul: cuBLAS on the GPU) of a (B, D) block of z against z^T, B = min(2N, 8192), repeated until they
+ * do the same 3 (2N)^2 D multiply-adds as one fused forward + backward; its time is the floor that the
+ * fused op's time is held against at 2N = 65,536 (target: fused time at most floor / 0.7).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -65,6 +70,8 @@ public class NtXentBenchmark {
 
     private Tensor z;
     private NtXentPath path;
+    private Tensor block;
+    private Tensor scores;
     private Device gpu;
     private final List<Float> deviceMillis = new ArrayList<>();
     private final List<Float> measuredMillis = new ArrayList<>();
@@ -78,7 +85,7 @@ public class NtXentBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         String[] parts = benchCase.split(":");
-        path = NtXentPath.parse(parts[0]);
+        path = parts[0].equals("gemm") ? null : NtXentPath.parse(parts[0]);
         String[] dims = parts[1].split("x");
         int rows = Integer.parseInt(dims[0]);
         int d = Integer.parseInt(dims[1]);
@@ -94,13 +101,34 @@ public class NtXentBenchmark {
         };
         Tensor host = MemoryScope.unscoped(() -> Tensor.of(v, rows, d));
         if (gpu == null) {
-            z = host.requiresGrad(true);
+            z = host;
         } else {
             try (host) {
-                z = MemoryScope.unscoped(() -> host.to(gpu)).requiresGrad(true);
+                z = MemoryScope.unscoped(() -> host.to(gpu));
             }
             System.out.println("ntxent-device: " + CudaBackend.describe(gpu));
         }
+        if (path == null) {
+            int b = Math.min(rows, 8192);
+            block = MemoryScope.unscoped(() -> z.slice(0, b, d));
+            scores = MemoryScope.unscoped(() -> Tensor.empty(z.dtype(), z.device(), b, rows));
+        } else {
+            z.requiresGrad(true);
+        }
+    }
+
+    /** One op of the case: the fused or composed loss and its backward, or the floor's matrix products. */
+    private Tensor step() {
+        if (path == null) {
+            int rows = z.dim(0);
+            for (long done = 0; done < 3L * rows; done += block.dim(0)) {
+                z.backend().matmul(block, false, z, true, scores, 1, 0);
+            }
+            return scores.slice(0, 1);
+        }
+        Tensor loss = NtXent.loss(z, TEMPERATURE, path);
+        loss.backward();
+        return loss;
     }
 
     @Benchmark
@@ -108,15 +136,10 @@ public class NtXentBenchmark {
         z.grad(null);
         try (var step = MemoryScope.open()) {
             if (gpu == null) {
-                Tensor loss = NtXent.loss(z, TEMPERATURE, path);
-                loss.backward();
-                return loss.item();
+                return step().item();
             }
             Tensor[] loss = new Tensor[1];
-            deviceMillis.add(CudaBackend.deviceMillis(gpu, () -> {
-                loss[0] = NtXent.loss(z, TEMPERATURE, path);
-                loss[0].backward();
-            }));
+            deviceMillis.add(CudaBackend.deviceMillis(gpu, () -> loss[0] = step()));
             return loss[0].item();
         }
     }
@@ -152,6 +175,10 @@ public class NtXentBenchmark {
                     + " %.1f GFLOP/s; peak %d bytes beyond z (target: 2 (z + dz) - z = %d)%n", benchCase, median,
                     sorted.get(0), sorted.get(sorted.size() - 1), sorted.size(),
                     flops(z.dim(0), z.dim(1)) / (median * 1e6), peakBytes, 3 * zBytes);
+        }
+        if (scores != null) {
+            scores.close();
+            block.close();
         }
         z.close();
     }
