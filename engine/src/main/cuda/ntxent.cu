@@ -4,9 +4,11 @@
 // path's own kernel, so a zero row is treated exactly as there (u = 0).
 //
 // Tiles: a block of 256 threads (16 x 16) owns B = 16*T query rows and walks a range of B-row key tiles;
-// thread (ty, tx) holds the T x T scores of rows ty + 16a and columns tx + 16b. A score tile is summed over
-// D in stages of 32 features that both row sets copy into static shared memory (the CPU emulator runs only
-// static __shared__, no wmma, no cp.async, so this fp32 path keeps to plain CUDA C).
+// thread (ty, tx) holds the T x T scores of rows T*ty + a and columns T*tx + b. A score tile is summed over
+// D in stages of 32 features that both row sets copy into static shared memory, feature-major with row
+// stride B + 4, so that a thread reads its T rows and T columns of one feature as one float4 (float2)
+// each: 2 shared loads per T*T multiply-adds (the CPU emulator runs only static __shared__, no wmma, no
+// cp.async, so this fp32 path keeps to plain CUDA C).
 // T = 4 (B = 64) for large M, T = 2 (B = 32) where M is small, so that small problems still give every
 // multiprocessor blocks; the key range is cut into `splits` pieces for the same reason, each piece
 // writing partial results that a second kernel merges in a fixed order (deterministic, no atomics).
@@ -32,7 +34,7 @@
 #define FKT_NTX_SIDE 16
 // features per shared stage of a score tile
 #define FKT_NTX_BK 32
-// output features per backward block: 8 per thread
+// output features per backward block: 8 consecutive ones per thread (FKT_NTX_TD is 8: two float4 loads)
 #define FKT_NTX_DC 128
 #define FKT_NTX_TD (FKT_NTX_DC / FKT_NTX_SIDE)
 // floats of the shared stage: two (BK, 68) row sets of the T = 4 tile, which also holds (BK, DC) and, in
@@ -46,6 +48,8 @@ __device__ __forceinline__ int fkt_ntx_partner(int i, int m) {
 
 // Copies features [k0, k0 + BK) of rows r0.. and c0.. (B each) into qs and ks, feature-major with row
 // stride LD: qs[k * LD + r] = u[r0 + r][k0 + k]; rows past m and features past d read as zero.
+// Consecutive threads read consecutive features of a row (coalesced); the transposed stores meet
+// 4-way bank conflicts (stride LD = 4 mod 32), the price of aligned vector reads in the inner loop.
 template <int B, int LD>
 __device__ __forceinline__ void fkt_ntx_stage(const float* __restrict__ u, int m, int d, int r0, int c0, int k0,
                                               float* qs, float* ks) {
@@ -60,8 +64,29 @@ __device__ __forceinline__ void fkt_ntx_stage(const float* __restrict__ u, int m
     }
 }
 
-// raw[a][b] = u_{r0 + ty + 16a} . u_{c0 + tx + 16b} in float32 on the CUDA cores (TC = false), or with TF32
-// tensor-core tiles (TC = true, below, not built for the emulator). stage: FKT_NTX_STAGE floats.
+// v = p[0 .. T) as one float4 (T = 4) or float2 (T = 2) load; p is 4T-byte aligned.
+template <int T>
+__device__ __forceinline__ void fkt_ntx_load(const float* p, float (&v)[T]);
+
+template <>
+__device__ __forceinline__ void fkt_ntx_load<4>(const float* p, float (&v)[4]) {
+    const float4 x = *reinterpret_cast<const float4*>(p);
+    v[0] = x.x;
+    v[1] = x.y;
+    v[2] = x.z;
+    v[3] = x.w;
+}
+
+template <>
+__device__ __forceinline__ void fkt_ntx_load<2>(const float* p, float (&v)[2]) {
+    const float2 x = *reinterpret_cast<const float2*>(p);
+    v[0] = x.x;
+    v[1] = x.y;
+}
+
+// raw[a][b] = u_{r0 + T*ty + a} . u_{c0 + T*tx + b} in float32 on the CUDA cores (TC = false), or with TF32
+// tensor-core tiles (TC = true, below, not built for the emulator). stage: FKT_NTX_STAGE floats, 32-byte
+// aligned; both variants stage rows with stride B + 4.
 template <int T, bool TC>
 struct FktNtxDots;
 
@@ -70,7 +95,7 @@ struct FktNtxDots<T, false> {
     static __device__ __forceinline__ void run(const float* __restrict__ u, int m, int d, int r0, int c0,
                                                float* stage, float (&raw)[T][T]) {
         constexpr int B = FKT_NTX_SIDE * T;
-        constexpr int LD = B + 1;
+        constexpr int LD = B + 4;
         float* qs = stage;
         float* ks = stage + FKT_NTX_BK * LD;
         const int ty = threadIdx.x / FKT_NTX_SIDE;
@@ -90,14 +115,8 @@ struct FktNtxDots<T, false> {
             for (int k = 0; k < FKT_NTX_BK; ++k) {
                 float q[T];
                 float c[T];
-#pragma unroll
-                for (int a = 0; a < T; ++a) {
-                    q[a] = qs[k * LD + ty + FKT_NTX_SIDE * a];
-                }
-#pragma unroll
-                for (int b = 0; b < T; ++b) {
-                    c[b] = ks[k * LD + tx + FKT_NTX_SIDE * b];
-                }
+                fkt_ntx_load<T>(qs + k * LD + T * ty, q);
+                fkt_ntx_load<T>(ks + k * LD + T * tx, c);
 #pragma unroll
                 for (int a = 0; a < T; ++a) {
 #pragma unroll
@@ -178,7 +197,7 @@ struct FktNtxDots<T, true> {
         for (int a = 0; a < T; ++a) {
 #pragma unroll
             for (int b = 0; b < T; ++b) {
-                raw[a][b] = stage[(ty + FKT_NTX_SIDE * a) * LD + tx + FKT_NTX_SIDE * b];
+                raw[a][b] = stage[(T * ty + a) * LD + T * tx + b];
             }
         }
     }
@@ -240,13 +259,13 @@ __device__ __forceinline__ void fkt_ntx_forward_tiles(const float* __restrict__ 
         FktNtxDots<T, TC>::run(u, m, d, w.r0, c0, stage, raw);
 #pragma unroll
         for (int a = 0; a < T; ++a) {
-            const int i = w.r0 + ty + FKT_NTX_SIDE * a;
+            const int i = w.r0 + T * ty + a;
             const int p = fkt_ntx_partner(i, m);
             float s[T];
             float tileMax = -INFINITY;
 #pragma unroll
             for (int b = 0; b < T; ++b) {
-                const int j = c0 + tx + FKT_NTX_SIDE * b;
+                const int j = c0 + T * tx + b;
                 const float v = raw[a][b] * invT;
                 s[b] = j < m && j != i ? v : -INFINITY;
                 tileMax = fmaxf(tileMax, s[b]);
@@ -276,7 +295,7 @@ __device__ __forceinline__ void fkt_ntx_forward_tiles(const float* __restrict__ 
             const float os = __shfl_xor_sync(FKT_FULL_MASK, sm, o);
             fkt_ntx_merge(mx, sm, om, os);
         }
-        const int i = w.r0 + ty + FKT_NTX_SIDE * a;
+        const int i = w.r0 + T * ty + a;
         if (tx == 0 && i < m) {
             partMax[(long long)w.split * m + i] = mx;
             partSum[(long long)w.split * m + i] = sm;
@@ -338,7 +357,7 @@ __device__ __forceinline__ void fkt_ntx_backward_tiles(const float* __restrict__
                                                        int m, int d, float invT, int splits, float* out0,
                                                        float* rest, float* stage, float* wt, float* lseKeys) {
     constexpr int B = FKT_NTX_SIDE * T;
-    constexpr int LD = B + 1;
+    constexpr int LDW = B + 1;
     const int chunks = (d + FKT_NTX_DC - 1) / FKT_NTX_DC;
     const FktNtxBlock w = fkt_ntx_block(m, B, chunks, splits);
     const int tid = threadIdx.x;
@@ -349,7 +368,7 @@ __device__ __forceinline__ void fkt_ntx_backward_tiles(const float* __restrict__
     float lseRow[T];
 #pragma unroll
     for (int a = 0; a < T; ++a) {
-        const int i = w.r0 + ty + FKT_NTX_SIDE * a;
+        const int i = w.r0 + T * ty + a;
         lseRow[a] = i < m ? lse[i] : 0.0f;
 #pragma unroll
         for (int c = 0; c < FKT_NTX_TD; ++c) {
@@ -366,22 +385,22 @@ __device__ __forceinline__ void fkt_ntx_backward_tiles(const float* __restrict__
         __syncthreads();
 #pragma unroll
         for (int a = 0; a < T; ++a) {
-            const int i = w.r0 + ty + FKT_NTX_SIDE * a;
+            const int i = w.r0 + T * ty + a;
             const int p = fkt_ntx_partner(i, m);
 #pragma unroll
             for (int b = 0; b < T; ++b) {
-                const int j = c0 + tx + FKT_NTX_SIDE * b;
+                const int j = c0 + T * tx + b;
                 float v = 0.0f;
                 if (i < m && j < m && j != i) {
                     const float s = raw[a][b] * invT;
-                    const float lseJ = lseKeys[tx + FKT_NTX_SIDE * b];
+                    const float lseJ = lseKeys[T * tx + b];
                     if (j == p) {
                         v = (float)(expm1((double)s - lseRow[a]) + expm1((double)s - lseJ));
                     } else {
                         v = expf(s - lseRow[a]) + expf(s - lseJ);
                     }
                 }
-                wt[(ty + FKT_NTX_SIDE * a) * LD + tx + FKT_NTX_SIDE * b] = v;
+                wt[(T * ty + a) * LDW + T * tx + b] = v;
             }
         }
         for (int n0 = 0; n0 < B; n0 += FKT_NTX_BK) {
@@ -397,13 +416,18 @@ __device__ __forceinline__ void fkt_ntx_backward_tiles(const float* __restrict__
             for (int n = 0; n < FKT_NTX_BK; ++n) {
                 float wa[T];
                 float ub[FKT_NTX_TD];
+                float lo[4];
+                float hi[4];
 #pragma unroll
                 for (int a = 0; a < T; ++a) {
-                    wa[a] = wt[(ty + FKT_NTX_SIDE * a) * LD + n0 + n];
+                    wa[a] = wt[(T * ty + a) * LDW + n0 + n];
                 }
+                fkt_ntx_load<4>(stage + n * FKT_NTX_DC + FKT_NTX_TD * tx, lo);
+                fkt_ntx_load<4>(stage + n * FKT_NTX_DC + FKT_NTX_TD * tx + 4, hi);
 #pragma unroll
-                for (int c = 0; c < FKT_NTX_TD; ++c) {
-                    ub[c] = stage[n * FKT_NTX_DC + tx + FKT_NTX_SIDE * c];
+                for (int c = 0; c < 4; ++c) {
+                    ub[c] = lo[c];
+                    ub[c + 4] = hi[c];
                 }
 #pragma unroll
                 for (int a = 0; a < T; ++a) {
@@ -417,12 +441,12 @@ __device__ __forceinline__ void fkt_ntx_backward_tiles(const float* __restrict__
     }
 #pragma unroll
     for (int a = 0; a < T; ++a) {
-        const int i = w.r0 + ty + FKT_NTX_SIDE * a;
+        const int i = w.r0 + T * ty + a;
         if (i < m) {
             float* out = w.split == 0 ? out0 + (long long)i * d : rest + ((long long)(w.split - 1) * m + i) * d;
 #pragma unroll
             for (int c = 0; c < FKT_NTX_TD; ++c) {
-                const int f = f0 + tx + FKT_NTX_SIDE * c;
+                const int f = f0 + FKT_NTX_TD * tx + c;
                 if (f < d) {
                     out[f] = acc[a][c];
                 }
