@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.ArrayList;
 import java.util.List;
 import org.fkt.engine.memory.MemoryScope;
+import org.fkt.engine.ops.Ops;
 import org.fkt.engine.tensor.DType;
 import org.fkt.engine.tensor.Device;
 import org.fkt.engine.tensor.Tensor;
@@ -29,7 +30,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * cancelling sum carries error of the size of its terms). Those sizes also run on the CPU emulator of
  * the GPU. The large sizes (2N up to 65,536, D = 2048) run only on a real device, against the CPU op
  * in float32 at 2e-5 (both sides carry float32 rounding; float64 at that size would take hours).
- * The TF32 variant is checked (real device only) against float64 at CudaNtXent's stated tolerance.
+ * The TF32 variant is checked (real device only) against float64 at CudaNtXent's stated tolerance, and
+ * the fused op against the composed path on the GPU (where cuBLAS loads).
  * Also checked: the loss-only kernel gives the same loss, the peak device memory stays within twice z
  * and dz (plus the plan's small-problem scratch), and the launch plan itself (without a GPU).
  */
@@ -105,6 +107,56 @@ class CudaNtXentTest {
         compare(z, z, t, FLOAT32_VS_32);
     }
 
+    /**
+     * The fused GPU op against the composed path on the GPU (normalise, cuBLAS similarity, mask,
+     * cross-entropy, as NtXent.composed builds it): loss within 1e-5 relative, dz at 2e-5 (both are
+     * float32). Needs cuBLAS; skips, saying so, where it does not load.
+     */
+    @Tag("gpu")
+    @ParameterizedTest(name = "composed 2N={0} D={1} t={2}")
+    @CsvSource({
+        "512, 128, 0.5",
+        "510, 64, 0.05",
+        "4096, 128, 0.1",
+    })
+    void agreesWithTheComposedPath(int rows, int d, double t) {
+        gpu();
+        try {
+            org.fkt.engine.natives.NativeLibraries.blas();
+        } catch (RuntimeException e) {
+            System.out.println("skipping the composed-path comparison: " + e.getMessage());
+            Assumptions.abort("cuBLAS is not usable: " + e.getMessage());
+        }
+        Tensor host = g.normal(1, rows, d);
+        Tensor fusedZ = onGpu(host).requiresGrad(true);
+        Tensor composedZ = onGpu(host).requiresGrad(true);
+        Tensor fused = Ops.ntXent(fusedZ, t);
+        Tensor composed = composed(composedZ, t);
+        fused.backward();
+        composed.backward();
+        String what = "composed 2N=" + rows + " D=" + d + " t=" + t;
+        assertEquals(composed.item(), fused.item(), RTOL_REFERENCE * Math.abs(composed.item()), what + " loss");
+        double[] regular = new double[rows];
+        java.util.Arrays.fill(regular, 1);
+        assertGradient(what + " dz", composedZ.grad().toDoubleArray(), fusedZ.grad().toDoubleArray(), regular, d,
+                FLOAT32_VS_32.grad());
+    }
+
+    /** NT-Xent from engine ops, as nn's NtXent.composed: the (2N, 2N) similarity matrix is built. */
+    private static Tensor composed(Tensor z, double t) {
+        int rows = z.dim(0);
+        Tensor zn = Ops.l2Normalize(z, EPS);
+        Tensor similarity = Ops.scale(Ops.matmul(zn, false, zn, true), 1 / t);
+        float[] mask = new float[rows * rows];
+        int[] partners = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            mask[i * rows + i] = Float.NEGATIVE_INFINITY;
+            partners[i] = i < rows / 2 ? i + rows / 2 : i - rows / 2;
+        }
+        Tensor masked = Ops.add(similarity, onGpu(Tensor.of(mask, rows, rows)));
+        return Ops.crossEntropy(masked, onGpu(Tensor.of(partners, rows)));
+    }
+
     /** The TF32 tensor-core tiles (-Dfkt.cuda.tf32=true) against float64, at CudaNtXent's stated tolerance. */
     @Tag("gpu")
     @ParameterizedTest(name = "tf32 2N={0} D={1} t={2}")
@@ -139,8 +191,8 @@ class CudaNtXentTest {
         Tensor z = g.normal(1, rows, d);
         Tensor cpu = z.to(DType.FLOAT64).requiresGrad(true);
         Tensor dev = onGpu(z).requiresGrad(true);
-        Tensor want = org.fkt.engine.ops.Ops.ntXent(cpu, t);
-        Tensor got = org.fkt.engine.ops.Ops.ntXent(dev, t);
+        Tensor want = Ops.ntXent(cpu, t);
+        Tensor got = Ops.ntXent(dev, t);
         assertEquals(want.item(), got.item(), RTOL_REFERENCE * Math.abs(want.item()), "loss");
         want.backward();
         got.backward();
