@@ -21,7 +21,9 @@ import org.fkt.engine.tensor.Tensor;
  * path's GEMMs on TF32) the similarity tiles run on tensor cores ({@code *_tf32} kernels; the rest stays
  * float32). Its stated tolerance against the float32 result, from TF32's 2^-11 relative rounding of each
  * input: loss and lse within 1e-3 relative, dz within 1e-2 * (|want| + rms), for t >= 0.05. Those kernels
- * are not built for the CPU emulator (it runs no wmma) and have not yet run on a GPU.
+ * are not built for the CPU emulator (it runs no wmma) and have not yet run on a GPU; on a host mock of
+ * the wmma calls (whole tiles per thread, TF32 rounding as cvt.rna) they stayed within 3e-4 (lse) and
+ * 1e-3 (dz) of float64 for 2N up to 512, D up to 2048, t = 0.05 to 0.1.
  */
 final class CudaNtXent {
     static final List<String> KERNELS = List.of("fkt_ntxent_forward_64", "fkt_ntxent_forward_32",
