@@ -3,7 +3,7 @@
 # driver, one registration unit per src/main/cuda/*.cu (the file compiled as C++ with emu_device.h
 # force-included, then FKT_EMU_REGISTER for every __global__ function found in its preprocessed text, so
 # kernels made by macros count and new .cu files are picked up), and CUDA_ERROR_NOT_SUPPORTED stubs for the
-# rest of driver-symbols.txt. Then runs every build-*.sh beside it with OUTDIR (the fake cuBLAS and cuDNN).
+# rest of driver-symbols.txt; builds and runs the self-test emu_selftest.cpp; writes a placeholder kernels.fatbin under OUTDIR/classpath. Then runs every build-*.sh beside it with OUTDIR (the fake cuBLAS and cuDNN).
 # Skips the g++ work when libcuda.so.1 is newer than every source. Usage: build.sh OUTDIR
 set -euo pipefail
 if [ $# -ne 1 ]; then
@@ -19,6 +19,7 @@ if ! command -v "$cxx" >/dev/null 2>&1; then
     exit 1
 fi
 lib="$out/libcuda.so.1"
+flags=(-std=c++17 -O2 -g -fPIC -ffp-contract=off -fvisibility=hidden -Wall -Wno-unused-function -Wno-unknown-pragmas)
 if [ -s "$lib" ] && [ -z "$(find "$here" "$kernels" -type f -newer "$lib" \
         \( -name '*.cu' -o -name '*.cuh' -o -name '*.h' -o -name '*.cpp' -o -name '*.txt' -o -name 'build.sh' \))" ]; then
     echo "cuda-emu build: $lib is up to date"
@@ -26,7 +27,6 @@ else
     work="$out/obj"
     rm -rf "$work"
     mkdir -p "$work"
-    flags=(-std=c++17 -O2 -g -fPIC -ffp-contract=off -fvisibility=hidden -Wall -Wno-unused-function -Wno-unknown-pragmas)
     pids=()
     compile() {  # compile SRC OBJ [EXTRA FLAGS...]; at most two at once
         local src="$1" obj="$2"
@@ -78,6 +78,29 @@ else
     mv "$lib.tmp" "$lib"
     echo "cuda-emu build: $lib with $count kernels from $(ls "$kernels"/*.cu | wc -l) kernel files"
 fi
+# The emulator's self-test (emu_selftest.cpp): its checks must find the defects planted there, in every order.
+selftest="$out/obj/emu_selftest"
+if [ ! -x "$selftest" ] || [ "$selftest" -ot "$lib" ]; then
+    "$cxx" "${flags[@]}" -x c++ -DFKT_EMU -include "$here/emu_device.h" -I"$here" -c "$here/emu_selftest.cpp" \
+        -o "$out/obj/emu_selftest.o"
+    "$cxx" -g -o "$selftest" "$out/obj/emu_selftest.o" "$out/obj/emu_runtime.o" "$out/obj/emu_driver.o" -lpthread
+    for order in forward reverse random; do
+        if ! FKT_EMU_ORDER=$order "$selftest" > "$out/obj/selftest-$order.log" 2>&1; then
+            cat "$out/obj/selftest-$order.log" >&2
+            echo "cuda-emu build: the emulator's self-test failed in fiber order $order" >&2
+            exit 1
+        fi
+    done
+    echo "cuda-emu build: self-test passed in the forward, reverse and random fiber orders"
+fi
+# A placeholder kernels.fatbin (the fatbin magic, then text) for the emulated test run of builds without nvcc:
+# the engine only needs the resource to exist, and the fake driver takes its kernels from its table.
+placeholder="$out/classpath/org/fkt/engine/cuda/kernels.fatbin"
+mkdir -p "$(dirname "$placeholder")"
+{
+    printf '\x50\xed\x55\xba'
+    printf 'FKT CUDA emulator placeholder: the kernels come from libcuda.so.1 of the emulator\n'
+} > "$placeholder"
 for extra in "$here"/build-*.sh; do
     [ -e "$extra" ] || continue
     bash "$extra" "$out"

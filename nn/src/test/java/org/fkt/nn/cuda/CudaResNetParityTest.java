@@ -28,12 +28,17 @@ import org.junit.jupiter.api.Test;
  * forward, every parameter gradient, then one SGD step and one LARS step. Fifty layers of float32 with
  * different summation orders (cuDNN vs the CPU's im2col GEMMs) keep agreement at about 1e-4, so the
  * whole-model tolerance is 2e-3 relative to each tensor's scale, not the per-op 1e-5. Skips, with the
- * reason printed, where no CUDA device is usable.
+ * reason printed, where no CUDA device is usable. On the build's CPU emulator of a CUDA device
+ * (-Dfkt.cuda.emulated=true) the same model runs on a batch of 2 images of 16x16 instead of 8 of 32x32:
+ * the full case takes over three minutes there on two cores; the layers and kernels run are the same.
  */
 @Tag("gpu")
 class CudaResNetParityTest {
     private static final Device GPU = Device.cuda(0);
     private static final double RTOL = 2e-3;
+    private static final boolean EMULATED = Boolean.getBoolean("fkt.cuda.emulated");
+    private static final int BATCH = EMULATED ? 2 : 8;
+    private static final int SIZE = EMULATED ? 16 : 32;
 
     @Test
     void resnet50StepMatchesCpu() {
@@ -41,22 +46,29 @@ class CudaResNetParityTest {
         if (!Backends.available(Device.Kind.CUDA)) {
             System.out.println("skipping ResNet-50 GPU test: " + reason);
         }
+        if (EMULATED && !Backends.available(Device.Kind.CUDA)) {
+            fail("the emulated GPU test run (-Dfkt.cuda.emulated=true) found no usable CUDA device: " + reason);
+        }
         Assumptions.assumeTrue(Backends.available(Device.Kind.CUDA), "no usable CUDA device: " + reason);
+        if (EMULATED) {
+            System.out.println("ResNet-50 parity on the CPU emulator of a CUDA device: batch " + BATCH + " of "
+                    + SIZE + "x" + SIZE + " images");
+        }
         var config = ResNetConfig.withHeads(Architecture.parse("resnet50"), Stem.parse("cifar"), 10);
         try (ResNet cpu = new ResNet(config, 7); ResNet gpu = new ResNet(config, 7);
              var scope = MemoryScope.open()) {
             gpu.to(GPU);
             SplittableRandom random = new SplittableRandom(11);
-            float[] pixels = new float[8 * 3 * 32 * 32];
+            float[] pixels = new float[BATCH * 3 * SIZE * SIZE];
             for (int i = 0; i < pixels.length; i++) {
                 pixels[i] = (float) (random.nextDouble() * 2 - 1);
             }
-            int[] labelValues = new int[8];
+            int[] labelValues = new int[BATCH];
             for (int i = 0; i < labelValues.length; i++) {
                 labelValues[i] = random.nextInt(10);
             }
-            Tensor x = Tensor.of(pixels, 8, 3, 32, 32);
-            Tensor labels = Tensor.of(labelValues, 8);
+            Tensor x = Tensor.of(pixels, BATCH, 3, SIZE, SIZE);
+            Tensor labels = Tensor.of(labelValues, BATCH);
             Tensor cpuLogits = cpu.forward(x);
             Tensor gpuLogits = gpu.forward(x.to(GPU));
             compare("logits", cpuLogits, gpuLogits);
