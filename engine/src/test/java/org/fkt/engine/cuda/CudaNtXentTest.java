@@ -67,7 +67,7 @@ class CudaNtXentTest {
 
     /** True on the CPU emulator of the GPU, where only the small sizes are affordable. */
     private static boolean emulated() {
-        return Boolean.getBoolean("fkt.cuda.emulated") || CudaBackend.describe(GPU).contains("FKT CPU emulator");
+        return GpuCheck.EMULATED || CudaBackend.describe(GPU).contains("FKT CPU emulator");
     }
 
     @Tag("gpu")
@@ -121,6 +121,7 @@ class CudaNtXentTest {
     })
     void agreesWithTheComposedPath(int rows, int d, double t) {
         gpu();
+        Assumptions.assumeFalse(emulated() && rows > 512, "2N = " + rows + " is too slow for the CPU emulator");
         try {
             org.fkt.engine.natives.NativeLibraries.blas();
         } catch (RuntimeException e) {
