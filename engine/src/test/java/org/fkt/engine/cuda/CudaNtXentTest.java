@@ -3,6 +3,7 @@ package org.fkt.engine.cuda;
 import static org.fkt.engine.cuda.GpuCheck.GPU;
 import static org.fkt.engine.cuda.GpuCheck.onGpu;
 import static org.fkt.engine.cuda.GpuCheck.poisoned;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -156,6 +157,36 @@ class CudaNtXentTest {
         }
         Tensor masked = Ops.add(similarity, onGpu(Tensor.of(mask, rows, rows)));
         return Ops.crossEntropy(masked, onGpu(Tensor.of(partners, rows)));
+    }
+
+    /** No atomics, splits merged in a fixed order: two runs on the same input agree bit for bit. */
+    @Tag("gpu")
+    @Test
+    void runsAreBitwiseRepeatable() {
+        gpu();
+        int rows = 510;
+        int d = 72;
+        Tensor z = onGpu(g.normal(1, rows, d));
+        Tensor dloss = onGpu(Tensor.full(1, DType.FLOAT32, Device.CPU));
+        double[][] first = null;
+        for (int run = 0; run < 2; run++) {
+            Tensor loss = poisoned(GPU);
+            Tensor zn = poisoned(GPU, rows, d);
+            Tensor norms = poisoned(GPU, rows);
+            Tensor lse = poisoned(GPU, rows);
+            Tensor dz = poisoned(GPU, rows, d);
+            g.gpu.ntXentForward(z, 0.1, EPS, loss, zn, norms, lse);
+            g.gpu.ntXentBackward(dloss, zn, norms, lse, 0.1, EPS, dz);
+            double[][] got = {loss.toDoubleArray(), lse.toDoubleArray(), dz.toDoubleArray()};
+            if (first == null) {
+                first = got;
+            } else {
+                for (int k = 0; k < got.length; k++) {
+                    assertArrayEquals(first[k], got[k], 0.0,
+                            new String[] {"loss", "lse", "dz"}[k] + " differs between two runs");
+                }
+            }
+        }
     }
 
     /** The TF32 tensor-core tiles (-Dfkt.cuda.tf32=true) against float64, at CudaNtXent's stated tolerance. */
