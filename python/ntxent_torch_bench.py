@@ -1,7 +1,7 @@
 """PyTorch NT-Xent forward + backward timings: the peer of bench's NtXentBenchmark (the engine's fused op).
 
   ntxent_torch_bench.py [--device auto|cpu|cuda] [--sizes 512x128,4096x128,...] [--temperature 0.5]
-                        [--warmup 3] [--reps 10] [--threads N] [--max-gb G] [--jmh-json FILE]
+                        [--warmup 3] [--reps 10] [--threads N] [--max-gb G] [--jmh-json FILE] [--jmh-log FILE]
 
 Projections z (2N, D) float32, rows i and i+N paired; one call = loss and dz (z.grad). Two formulations:
 
@@ -21,11 +21,13 @@ of the available memory) is skipped with a note, as is one that runs out of memo
 formulations are checked against each other in float64 on a small input.
 
 With --jmh-json (a JMH result file of NtXentBenchmark, -rf json -rff FILE) the table also shows the
-engine's fused figure for the same size and the speed-up over the faster PyTorch formulation.
+engine's fused figure for the same size and device and the speed-up over the faster PyTorch formulation;
+on a GPU add --jmh-log (the JMH console output) so that the engine's figure is its CUDA-event device time.
 """
 import argparse
 import json
 import os
+import re
 import statistics
 import time
 
@@ -140,16 +142,25 @@ def time_calls(f, z, t, device, warmup, reps):
     return statistics.median(device_ms), min(device_ms), statistics.median(host_ms)
 
 
-def engine_figures(path):
-    """{"2NxD": ms} of the fused path from a JMH json result of NtXentBenchmark."""
-    if not path:
-        return {}
+def engine_figures(path, device_type, log=None):
+    """{"2NxD": ms} of the fused path on device_type ("cpu" or "cuda"): the JMH score (host time) from a
+    json result of NtXentBenchmark, replaced on the GPU by the device-time median of its "ntxent-device"
+    lines when the JMH console output is given as log (device time against device time)."""
     figures = {}
-    with open(path) as f:
-        for entry in json.load(f):
-            case = entry.get("params", {}).get("benchCase", "")
-            if case.startswith("fused:"):
-                figures[case.split(":", 1)[1]] = entry["primaryMetric"]["score"]
+    if path:
+        with open(path) as f:
+            for entry in json.load(f):
+                params = entry.get("params", {})
+                case = params.get("benchCase", "")
+                if case.startswith("fused:") and params.get("device", "cpu") == device_type:
+                    figures[case.split(":", 1)[1]] = entry["primaryMetric"]["score"]
+    if log and device_type == "cuda":
+        pattern = re.compile(r"ntxent-device fused:(\d+x\d+): device median ([0-9.]+) ms")
+        with open(log) as f:
+            for line in f:
+                m = pattern.search(line)
+                if m:
+                    figures[m.group(1)] = float(m.group(2))
     return figures
 
 
@@ -163,6 +174,7 @@ def main():
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--max-gb", type=float, default=None)
     parser.add_argument("--jmh-json", default=None)
+    parser.add_argument("--jmh-log", default=None, help="JMH console output of a -p device=cuda run")
     args = parser.parse_args()
 
     if args.device == "auto":
@@ -176,7 +188,7 @@ def main():
     print(f"torch {torch.__version__}, {name}, float32, t={args.temperature}, {timer}, "
           f"median of {args.reps} after {args.warmup} warm-up calls, budget {budget:.1f} GB")
     self_check(device)
-    engine = engine_figures(args.jmh_json)
+    engine = engine_figures(args.jmh_json, device.type, args.jmh_log)
 
     header = f"{'2N x D':>12} {'formulation':>11} {'ms median':>10} {'ms min':>9} {'host ms':>9}"
     print(header)

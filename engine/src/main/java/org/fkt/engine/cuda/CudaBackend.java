@@ -20,7 +20,8 @@ import org.fkt.engine.tensor.Tensor;
  * The CUDA backend: float32 kernels of src/main/cuda launched through {@link CudaDriver}, GEMMs through
  * cuBLAS and convolutions through cuDNN ({@link NativeLibraries}), everything on one stream per device.
  * Registered through the service loader; where CUDA cannot run, {@link #unavailableReason()} says why
- * and the engine keeps to the CPU. With -Dfkt.cuda.tf32=true GEMMs and convolutions use TF32.
+ * and the engine keeps to the CPU. With -Dfkt.cuda.tf32=true GEMMs, convolutions and the fused NT-Xent's
+ * similarity tiles use TF32.
  */
 public final class CudaBackend implements Backend {
     /** System property switching GEMMs and convolutions to TF32 tensor-core math. */
@@ -48,12 +49,12 @@ public final class CudaBackend implements Backend {
         return CudaDriver.probe();
     }
 
-    /** True when GEMMs and convolutions run in TF32. */
+    /** True when GEMMs, convolutions and the fused NT-Xent's similarity tiles run in TF32. */
     public boolean tf32() {
         return tf32;
     }
 
-    /** Switches GEMMs and convolutions between TF32 ({@code on}) and plain float32 from now on. */
+    /** Switches GEMMs, convolutions and NT-Xent tiles between TF32 ({@code on}) and float32 from now on. */
     public synchronized void tf32(boolean on) {
         tf32 = on;
         if (blas != null) {
@@ -80,6 +81,14 @@ public final class CudaBackend implements Backend {
     /** Waits until every queued operation of {@code device} has finished. */
     public static void synchronize(Device device) {
         CudaDriver.of(device).synchronize();
+    }
+
+    /**
+     * Milliseconds of device time {@code work} takes on {@code device}'s stream: a CUDA event pair
+     * recorded around it, waited for (so this call returns after the work has finished).
+     */
+    public static float deviceMillis(Device device, Runnable work) {
+        return CudaDriver.of(device).time(work);
     }
 
     private static CudaDriver driver(Tensor t) {
@@ -298,30 +307,30 @@ public final class CudaBackend implements Backend {
         CudaSoftmax.argmax(driver(out), x, out);
     }
 
+    /**
+     * True: ntxent.cu is compiled into the one fatbin without which this backend is unavailable
+     * (CudaAvailabilityTest checks that the fatbin holds its kernels), so NtXent.loss takes the fused
+     * path on the GPU by default; -Dfkt.ntxent.path=composed still selects the composed one.
+     */
     @Override
     public boolean supportsFusedNtXent() {
-        return false;
+        return true;
     }
 
     @Override
     public void ntXentForward(Tensor z, double temperature, double eps, Tensor loss, Tensor zn, Tensor norms, Tensor lse) {
-        throw noFusedNtXent();
+        CudaNtXent.forward(driver(loss), z, temperature, eps, loss, zn, norms, lse, tf32);
     }
 
     @Override
     public void ntXentLoss(Tensor z, double temperature, double eps, Tensor loss) {
-        throw noFusedNtXent();
+        CudaNtXent.loss(driver(loss), z, temperature, eps, loss, tf32);
     }
 
     @Override
     public void ntXentBackward(Tensor dloss, Tensor zn, Tensor norms, Tensor lse, double temperature, double eps,
                                Tensor dz) {
-        throw noFusedNtXent();
-    }
-
-    private static UnsupportedOperationException noFusedNtXent() {
-        return new UnsupportedOperationException("cuda: the fused NT-Xent kernel (ntxent.cu) is not written yet;"
-                + " NtXent.loss falls back to the composed path on this device");
+        CudaNtXent.backward(driver(dz), dloss, zn, norms, lse, temperature, eps, dz, tf32);
     }
 
     @Override

@@ -95,7 +95,7 @@ class CudaAvailabilityTest {
         assertTrue(fatbin.length > 1000, "fatbin of " + fatbin.length + " bytes");
         String text = new String(fatbin, java.nio.charset.StandardCharsets.ISO_8859_1);
         for (var list : java.util.List.of(CudaElementwise.KERNELS, CudaBatchNorm.KERNELS, CudaPool.KERNELS,
-                CudaSoftmax.KERNELS, CudaL2Normalize.KERNELS, CudaOptimizers.KERNELS)) {
+                CudaSoftmax.KERNELS, CudaL2Normalize.KERNELS, CudaOptimizers.KERNELS, CudaNtXent.KERNELS)) {
             for (String kernel : list) {
                 assertTrue(text.contains(kernel + "\0"),
                         "kernel " + kernel + " is missing from " + CudaDriver.FATBIN);
