@@ -195,6 +195,10 @@ def mib(b):
     return "n/a" if b is None or b < 0 else f"{b / 2**20:,.0f}"
 
 
+def speed(ips, failure):
+    return f"{ips:,.1f}" if ips is not None else ("failed" if failure else "n/a")
+
+
 def ratio(a, b):
     return "n/a" if not a or not b or a < 0 or b < 0 else f"{a / b:.2f}"
 
@@ -228,6 +232,7 @@ def main():
           + ("" if torch_ok else ": no CUDA device, PyTorch rounds skipped"))
     cfgs = configs(args)
     results = {i: {"engine": [], "torch": []} for i in range(len(cfgs))}
+    failures = {i: {} for i in range(len(cfgs))}
     model_source = "n/a"
     try:
         for r in range(args.rounds):
@@ -236,11 +241,18 @@ def main():
                 for side in order:
                     if side == "torch" and not torch_ok:
                         continue
-                    res = engine.run(cfg) if side == "engine" else torch_round(cfg, device)
+                    label = f"round {r + 1} {side:6s} {cfg['stem']:8s} {cfg['size']:3d}px {'tf32' if cfg['tf32'] else 'fp32'}"
+                    try:
+                        res = engine.run(cfg) if side == "engine" else torch_round(cfg, device)
+                    except RuntimeError as e:   # the engine's ERROR line, or CUDA out of memory in PyTorch
+                        failures[i][side] = str(e).splitlines()[0][:300]
+                        print(f"{label}: FAILED {failures[i][side]}", flush=True)
+                        if device.type == "cuda" and torch_ok:
+                            torch.cuda.empty_cache()
+                        continue
                     model_source = res.get("model", model_source)
                     results[i][side].append(res)
-                    print(f"round {r + 1} {side:6s} {cfg['stem']:8s} {cfg['size']:3d}px {'tf32' if cfg['tf32'] else 'fp32'}:"
-                          f" {res['images_per_s']:9.1f} images/s, step {res['step_ms']:8.2f} ms,"
+                    print(f"{label}: {res['images_per_s']:9.1f} images/s, step {res['step_ms']:8.2f} ms,"
                           f" peak {mib(res['peak_bytes'])} MiB, loss {res['first_loss']:.4f} -> {res['last_loss']:.4f}",
                           flush=True)
     finally:
@@ -264,8 +276,12 @@ def main():
         e_mem = max(x["peak_bytes"] for x in e) if e else None
         t_mem = max(x["peak_bytes"] for x in t) if t else None
         lines.append(f"| {cfg['size']}x{cfg['size']} {cfg['stem']} stem | {'TF32' if cfg['tf32'] else 'float32'} |"
-                     f" {e_ips:,.1f} | {'n/a' if t_ips is None else f'{t_ips:,.1f}'} | {ratio(e_ips, t_ips)} |"
-                     f" {mib(e_mem)} | {mib(t_mem)} | {ratio(e_mem, t_mem)} |")
+                     f" {speed(e_ips, failures[i].get('engine'))} | {speed(t_ips, failures[i].get('torch'))} |"
+                     f" {ratio(e_ips, t_ips)} | {mib(e_mem)} | {mib(t_mem)} | {ratio(e_mem, t_mem)} |")
+    notes = [f"- {side} at {cfgs[i]['size']}x{cfgs[i]['size']} {'TF32' if cfgs[i]['tf32'] else 'float32'} failed: {msg}"
+             for i in failures for side, msg in failures[i].items()]
+    if notes:
+        lines += [""] + notes
     fragment = "\n".join(lines) + "\n"
     print()
     print(fragment)
