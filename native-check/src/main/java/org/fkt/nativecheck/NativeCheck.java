@@ -24,6 +24,9 @@ public final class NativeCheck {
     /** The CUDA backend's kernel fatbin, packaged into the engine jar by the Maven build when nvcc exists. */
     public static final String FATBIN = "org/fkt/engine/cuda/kernels.fatbin";
 
+    /** The device name of the CPU emulator's fake libcuda.so.1 (engine/src/test/cuda-emu). */
+    public static final String EMULATOR = "FKT CPU emulator";
+
     private NativeCheck() {
     }
 
@@ -74,6 +77,11 @@ public final class NativeCheck {
         }
         for (var d : driver.devices()) {
             out.println("device:   " + d);
+            if (EMULATOR.equals(d.name())) {
+                out.println("          this device is the CPU emulator of engine/src/test/cuda-emu, not a GPU: it runs"
+                        + " the backend's code and the .cu kernels compiled for the CPU, never the fatbin or NVIDIA"
+                        + " hardware");
+            }
         }
         if (image != null) {
             out.println("kernels:  " + FatbinProbe.load(driver, image));

@@ -243,7 +243,11 @@ class CudaParityTest {
             Tensor gdb = poisoned(GPU, c);
             g.cpu.batchNormBackward(dy, x, gamma, sm, si, batch, dx, dg, db);
             g.gpu.batchNormBackward(onGpu(dy), gx, gg, gsm, gsi, batch, gdx, gdg, gdb);
-            assertClose("bn backward dx (batch statistics " + batch + ")", dx, gdx);
+            // dx = gamma * invStd * (dy - mean(dy) - xhat * mean(dy * xhat)) cancels to exactly 0 where a
+            // channel has one element; its rounding error is then of the size of the terms, gamma * invStd * dy.
+            double terms = maxAbs(gamma) * maxAbs(si) * maxAbs(dy);
+            GpuCheck.assertClose("bn backward dx (batch statistics " + batch + ")", dx.toDoubleArray(),
+                    gdx.toDoubleArray(), GpuCheck.RTOL, GpuCheck.RTOL * GpuCheck.FLOOR * terms);
             assertClose("bn backward dgamma", dg, gdg);
             assertClose("bn backward dbeta", db, gdb);
         }
@@ -429,6 +433,14 @@ class CudaParityTest {
 
     private List<Tensor> shapes(int[][] shapes, double scale) {
         return java.util.Arrays.stream(shapes).map(s -> g.normal(scale, s)).toList();
+    }
+
+    private static double maxAbs(Tensor t) {
+        double m = 0;
+        for (double v : t.toDoubleArray()) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
     }
 
     private static float[] shifted(float[] v, float by) {

@@ -38,9 +38,25 @@ final class GpuCheck {
 
     private static boolean told;
 
-    /** Skips the calling test, printing why (once per JVM), unless a CUDA device with kernels is usable. */
+    /** Set (to "true") by the build's emulated test run, whose libcuda.so.1 is the CPU emulator. */
+    static final boolean EMULATED = Boolean.getBoolean("fkt.cuda.emulated");
+
+    /**
+     * Skips the calling test, printing why (once per JVM), unless a CUDA device with kernels is usable.
+     * In the emulated run a missing device is a failure, not a skip: the emulator is there to be run.
+     * Prints once which device the tests run on.
+     */
     static synchronized void assumeGpu() {
         String reason = Backends.unavailableReason(Device.Kind.CUDA);
+        if (EMULATED && !Backends.available(Device.Kind.CUDA)) {
+            fail("the emulated GPU test run (-Dfkt.cuda.emulated=true) found no usable CUDA device: "
+                    + (reason == null ? "no CUDA backend on the class path" : reason));
+        }
+        if (Backends.available(Device.Kind.CUDA) && !told) {
+            told = true;
+            System.out.println("GPU tests run on " + CudaDriver.of(GPU).describe()
+                    + (EMULATED ? " (the CPU emulator of engine/src/test/cuda-emu, not a GPU)" : ""));
+        }
         if (!Backends.available(Device.Kind.CUDA) && !told) {
             told = true;
             System.out.println("skipping GPU tests: "
@@ -100,6 +116,15 @@ final class GpuCheck {
     }
 
     static void assertClose(String what, double[] expected, double[] actual, double rtol) {
+        assertClose(what, expected, actual, rtol, 1e-30);
+    }
+
+    /**
+     * Asserts |actual - expected| <= atol + rtol * max(|expected|, FLOOR * largest |expected|) per element;
+     * atol covers results that cancel to (near) zero as a whole, whose rounding error is of the size of
+     * their terms.
+     */
+    static void assertClose(String what, double[] expected, double[] actual, double rtol, double atol) {
         if (expected.length != actual.length) {
             fail(what + ": " + actual.length + " elements, expected " + expected.length);
         }
@@ -110,7 +135,7 @@ final class GpuCheck {
         List<String> bad = new ArrayList<>();
         int count = 0;
         for (int i = 0; i < expected.length; i++) {
-            double tolerance = rtol * Math.max(Math.abs(expected[i]), largest * FLOOR) + 1e-30;
+            double tolerance = rtol * Math.max(Math.abs(expected[i]), largest * FLOOR) + atol;
             if (!(Math.abs(actual[i] - expected[i]) <= tolerance)) {
                 count++;
                 if (bad.size() < 5) {
@@ -120,7 +145,7 @@ final class GpuCheck {
         }
         if (count > 0) {
             String message = what + ": " + count + " of " + expected.length + " elements differ (rtol " + rtol
-                    + "); first: " + String.join(", ", bad);
+                    + ", atol " + atol + "); first: " + String.join(", ", bad);
             System.out.println(message);
             fail(message);
         }

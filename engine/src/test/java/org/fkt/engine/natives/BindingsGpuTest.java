@@ -1,4 +1,5 @@
-// The cuBLAS and cuDNN bindings on a GPU against float64 references; skipped, with the reason, without one.
+// The cuBLAS and cuDNN bindings on a GPU against float64 references; skipped, with the reason, without a GPU
+// or where the library itself is not installed (e.g. the CPU emulator's run without its fake cuBLAS/cuDNN).
 package org.fkt.engine.natives;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,9 +38,20 @@ class BindingsGpuTest {
         Assumptions.assumeTrue(driver.available(), () -> "no GPU: " + driver.reason());
     }
 
+    /** The library, or a skip printing why none loads. */
+    private static <T> T library(String what, java.util.function.Supplier<T> open) {
+        try {
+            return open.get();
+        } catch (NativeLibraryException e) {
+            System.err.println("BindingsGpuTest: " + what + " test skipped: " + e.getMessage());
+            Assumptions.abort(what + " is not available: " + e.getMessage());
+            throw e;
+        }
+    }
+
     @Test
     void sgemmMatchesFloat64ForEveryTransposeAndBothMathModes() {
-        Blas blas = NativeLibraries.blas();
+        Blas blas = library("cuBLAS", NativeLibraries::blas);
         int m = 67;
         int n = 45;
         int k = 129;
@@ -81,7 +93,7 @@ class BindingsGpuTest {
 
     @Test
     void convolutionPassesMatchFloat64() {
-        Dnn dnn = NativeLibraries.dnn();
+        Dnn dnn = library("cuDNN", NativeLibraries::dnn);
         var rnd = new SplittableRandom(11);
         for (boolean tf32 : new boolean[] {false, true}) {
             for (ConvShape s : new ConvShape[] {

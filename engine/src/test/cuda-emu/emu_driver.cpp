@@ -1,0 +1,815 @@
+// Fake CUDA driver (built as libcuda.so.1) of the CPU emulator: the driver API functions the engine,
+// JCuda and the tests call, with real semantics on host memory. Device pointers are host addresses (256-byte
+// aligned); every call runs synchronously on the calling thread, so streams and events only keep their
+// bookkeeping (an event's time is the host's wall clock when it is recorded). The device reports itself as
+// "FKT CPU emulator", compute capability 9.0, FKT_EMU_SM_COUNT multiprocessors (default 8) and
+// FKT_EMU_MEMORY_MIB of memory (default 8192); allocations beyond it fail with CUDA_ERROR_OUT_OF_MEMORY.
+// Checks a real driver makes too: cuInit first, a current context for memory, module and launch calls,
+// copies and memsets inside one live allocation, valid handles. Checks of its own: new allocations are
+// filled with 0xff bytes (NaN as floats), and 256 canary bytes after each allocation are verified at free
+// and at every stream, event and context synchronisation (CUDA_ERROR_ILLEGAL_ADDRESS, with the allocation's
+// size, on stderr). Kernels come from the emulator's table, not from the module image, which is only checked
+// to look like a fatbin, an ELF cubin or PTX. Names JCuda imports that are not defined here are generated
+// stubs (stubs.cpp, from driver-symbols.txt) returning CUDA_ERROR_NOT_SUPPORTED.
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "emu_runtime.h"
+
+namespace {
+
+typedef int CUresult;
+typedef int CUdevice;
+typedef unsigned long long CUdeviceptr;
+
+enum : int {
+    CUDA_SUCCESS = 0,
+    CUDA_ERROR_INVALID_VALUE = 1,
+    CUDA_ERROR_OUT_OF_MEMORY = 2,
+    CUDA_ERROR_NOT_INITIALIZED = 3,
+    CUDA_ERROR_NO_DEVICE = 100,
+    CUDA_ERROR_INVALID_DEVICE = 101,
+    CUDA_ERROR_INVALID_IMAGE = 200,
+    CUDA_ERROR_INVALID_CONTEXT = 201,
+    CUDA_ERROR_INVALID_HANDLE = 400,
+    CUDA_ERROR_NOT_FOUND = 500,
+    CUDA_ERROR_NOT_READY = 600,
+    CUDA_ERROR_ILLEGAL_ADDRESS = 700,
+    CUDA_ERROR_LAUNCH_FAILED = 719,
+    CUDA_ERROR_NOT_SUPPORTED = 801,
+    CUDA_ERROR_UNKNOWN = 999,
+};
+
+constexpr std::size_t kAlign = 256;
+constexpr std::size_t kCanary = 256;
+constexpr unsigned char kCanaryByte = 0xa5;
+
+struct Context {
+    int retained = 0;
+};
+struct Stream {
+    unsigned flags;
+};
+struct Event {
+    unsigned flags;
+    bool recorded = false;
+    double ms = 0;
+};
+struct Module {
+    int unused;
+};
+struct Function {
+    std::string name;
+    fkt_emu::Thunk thunk;
+};
+struct Allocation {
+    std::size_t size;
+    void* base;  // what malloc returned
+};
+
+std::recursive_mutex mutex;
+bool initialised;
+Context primary;
+thread_local Context* current;
+std::map<CUdeviceptr, Allocation> allocations;
+std::set<void*> pinned;
+std::set<Stream*> streams;
+std::set<Event*> events;
+std::set<Module*> modules;
+std::map<std::string, Function*> functions;
+std::size_t used;
+
+long env_long(const char* name, long fallback) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != 0 ? std::strtol(v, nullptr, 10) : fallback;
+}
+
+std::size_t total_memory() {
+    static std::size_t t = (std::size_t)env_long("FKT_EMU_MEMORY_MIB", 8192) << 20;
+    return t;
+}
+
+int sm_count() {
+    static int n = (int)env_long("FKT_EMU_SM_COUNT", 8);
+    return n;
+}
+
+double now_ms() {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// cuInit done and a context current on this thread.
+CUresult ready() {
+    if (!initialised) {
+        return CUDA_ERROR_NOT_INITIALIZED;
+    }
+    return current == nullptr ? CUDA_ERROR_INVALID_CONTEXT : CUDA_SUCCESS;
+}
+
+// Verifies one allocation's canary; false (and a report) when something wrote past its end.
+bool canary_intact(CUdeviceptr ptr, const Allocation& a, const char* when) {
+    const auto* c = reinterpret_cast<const unsigned char*>(ptr + a.size);
+    for (std::size_t i = 0; i < kCanary; i++) {
+        if (c[i] != kCanaryByte) {
+            std::fprintf(stderr,
+                         "CUDA emulator: device memory written past the end of an allocation of %zu bytes at 0x%llx "
+                         "(byte %zu past the end changed; found at %s)\n",
+                         a.size, ptr, i, when);
+            return false;
+        }
+    }
+    return true;
+}
+
+CUresult check_all(const char* when) {
+    bool ok = true;
+    for (auto& [ptr, a] : allocations) {
+        if (!canary_intact(ptr, a, when)) {
+            std::memset(reinterpret_cast<void*>(ptr + a.size), kCanaryByte, kCanary);  // report each overrun once
+            ok = false;
+        }
+    }
+    return ok ? CUDA_SUCCESS : CUDA_ERROR_ILLEGAL_ADDRESS;
+}
+
+// Whether [ptr, ptr + bytes) lies inside one live allocation; reports where it does not.
+bool inside(CUdeviceptr ptr, std::size_t bytes, const char* what) {
+    auto it = allocations.upper_bound(ptr);
+    if (it != allocations.begin()) {
+        --it;
+        if (ptr >= it->first && ptr + bytes <= it->first + it->second.size) {
+            return true;
+        }
+        if (ptr < it->first + it->second.size) {
+            std::fprintf(stderr,
+                         "CUDA emulator: %s of %zu bytes at 0x%llx runs %llu bytes past the end of its allocation of "
+                         "%zu bytes\n",
+                         what, bytes, ptr, (unsigned long long)(ptr + bytes - it->first - it->second.size),
+                         it->second.size);
+            return false;
+        }
+    }
+    std::fprintf(stderr, "CUDA emulator: %s of %zu bytes at 0x%llx: not device memory allocated by cuMemAlloc\n", what,
+                 bytes, ptr);
+    return false;
+}
+
+CUresult allocate(CUdeviceptr* out, std::size_t bytes) {
+    if (out == nullptr) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (bytes == 0) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    const std::size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
+    if (used + rounded > total_memory()) {
+        return CUDA_ERROR_OUT_OF_MEMORY;
+    }
+    void* base = std::malloc(bytes + kCanary + kAlign);
+    if (base == nullptr) {
+        return CUDA_ERROR_OUT_OF_MEMORY;
+    }
+    CUdeviceptr p = ((CUdeviceptr)(std::uintptr_t)base + kAlign - 1) / kAlign * kAlign;
+    std::memset(reinterpret_cast<void*>(p), 0xff, bytes);
+    std::memset(reinterpret_cast<void*>(p + bytes), kCanaryByte, kCanary);
+    allocations[p] = {bytes, base};
+    used += rounded;
+    *out = p;
+    return CUDA_SUCCESS;
+}
+
+CUresult release(CUdeviceptr p) {
+    auto it = allocations.find(p);
+    if (it == allocations.end()) {
+        std::fprintf(stderr, "CUDA emulator: cuMemFree(0x%llx): not an allocation of cuMemAlloc (or freed twice)\n", p);
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    const bool ok = canary_intact(p, it->second, "cuMemFree");
+    used -= (it->second.size + kAlign - 1) / kAlign * kAlign;
+    std::free(it->second.base);
+    allocations.erase(it);
+    return ok ? CUDA_SUCCESS : CUDA_ERROR_ILLEGAL_ADDRESS;
+}
+
+bool valid_stream(Stream* s) {
+    return s == nullptr || streams.count(s) != 0;
+}
+
+CUresult copy(void* dst, const void* src, std::size_t bytes) {
+    if (bytes > 0) {
+        std::memmove(dst, src, bytes);
+    }
+    return CUDA_SUCCESS;
+}
+
+CUresult copy_to_device(CUdeviceptr dst, const void* src, std::size_t bytes, Stream* s) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    if (r != CUDA_SUCCESS) {
+        return r;
+    }
+    if (!valid_stream(s) || (bytes > 0 && src == nullptr) || !inside(dst, bytes, "copy to the device")) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    return copy(reinterpret_cast<void*>(dst), src, bytes);
+}
+
+CUresult copy_to_host(void* dst, CUdeviceptr src, std::size_t bytes, Stream* s) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    if (r != CUDA_SUCCESS) {
+        return r;
+    }
+    if (!valid_stream(s) || (bytes > 0 && dst == nullptr) || !inside(src, bytes, "copy to the host")) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    return copy(dst, reinterpret_cast<void*>(src), bytes);
+}
+
+CUresult copy_on_device(CUdeviceptr dst, CUdeviceptr src, std::size_t bytes, Stream* s) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    if (r != CUDA_SUCCESS) {
+        return r;
+    }
+    if (!valid_stream(s) || !inside(dst, bytes, "device copy destination") || !inside(src, bytes, "device copy source")) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    return copy(reinterpret_cast<void*>(dst), reinterpret_cast<void*>(src), bytes);
+}
+
+template <class T>
+CUresult fill(CUdeviceptr dst, T value, std::size_t n, Stream* s, const char* what) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    if (r != CUDA_SUCCESS) {
+        return r;
+    }
+    if (dst % sizeof(T) != 0) {
+        std::fprintf(stderr, "CUDA emulator: %s at 0x%llx is not %zu-byte aligned\n", what, dst, sizeof(T));
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (!valid_stream(s) || !inside(dst, n * sizeof(T), what)) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    T* p = reinterpret_cast<T*>(dst);
+    for (std::size_t i = 0; i < n; i++) {
+        p[i] = value;
+    }
+    return CUDA_SUCCESS;
+}
+
+// A module image: a fatbin (magic 0xba55ed50), an ELF cubin, or PTX text.
+bool looks_like_image(const void* image) {
+    const auto* b = static_cast<const unsigned char*>(image);
+    std::uint32_t magic;
+    std::memcpy(&magic, b, 4);
+    return magic == 0xba55ed50u || std::memcmp(b, "\x7f" "ELF", 4) == 0 || std::strstr((const char*)b, ".version") != nullptr;
+}
+
+const char* error_name(CUresult e) {
+    switch (e) {
+        case CUDA_SUCCESS: return "CUDA_SUCCESS";
+        case CUDA_ERROR_INVALID_VALUE: return "CUDA_ERROR_INVALID_VALUE";
+        case CUDA_ERROR_OUT_OF_MEMORY: return "CUDA_ERROR_OUT_OF_MEMORY";
+        case CUDA_ERROR_NOT_INITIALIZED: return "CUDA_ERROR_NOT_INITIALIZED";
+        case CUDA_ERROR_NO_DEVICE: return "CUDA_ERROR_NO_DEVICE";
+        case CUDA_ERROR_INVALID_DEVICE: return "CUDA_ERROR_INVALID_DEVICE";
+        case CUDA_ERROR_INVALID_IMAGE: return "CUDA_ERROR_INVALID_IMAGE";
+        case CUDA_ERROR_INVALID_CONTEXT: return "CUDA_ERROR_INVALID_CONTEXT";
+        case CUDA_ERROR_INVALID_HANDLE: return "CUDA_ERROR_INVALID_HANDLE";
+        case CUDA_ERROR_NOT_FOUND: return "CUDA_ERROR_NOT_FOUND";
+        case CUDA_ERROR_NOT_READY: return "CUDA_ERROR_NOT_READY";
+        case CUDA_ERROR_ILLEGAL_ADDRESS: return "CUDA_ERROR_ILLEGAL_ADDRESS";
+        case CUDA_ERROR_LAUNCH_FAILED: return "CUDA_ERROR_LAUNCH_FAILED";
+        case CUDA_ERROR_NOT_SUPPORTED: return "CUDA_ERROR_NOT_SUPPORTED";
+        case CUDA_ERROR_UNKNOWN: return "CUDA_ERROR_UNKNOWN";
+        default: return nullptr;
+    }
+}
+
+}  // namespace
+
+#define API extern "C" __attribute__((visibility("default")))
+
+API CUresult cuInit(unsigned flags) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    if (flags != 0) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (fkt_emu::kernel_count() == 0) {
+        std::fprintf(stderr, "CUDA emulator: no kernels are registered in this libcuda.so.1\n");
+    }
+    initialised = true;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDriverGetVersion(int* version) {
+    if (version == nullptr) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    *version = 13000;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDeviceGetCount(int* count) {
+    if (!initialised) {
+        return CUDA_ERROR_NOT_INITIALIZED;
+    }
+    if (count == nullptr) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    *count = 1;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDeviceGet(CUdevice* device, int ordinal) {
+    if (!initialised) {
+        return CUDA_ERROR_NOT_INITIALIZED;
+    }
+    if (device == nullptr) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (ordinal != 0) {
+        return CUDA_ERROR_INVALID_DEVICE;
+    }
+    *device = 0;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDeviceGetName(char* name, int len, CUdevice dev) {
+    if (!initialised) {
+        return CUDA_ERROR_NOT_INITIALIZED;
+    }
+    if (dev != 0) {
+        return CUDA_ERROR_INVALID_DEVICE;
+    }
+    if (name == nullptr || len <= 0) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    std::snprintf(name, (std::size_t)len, "%s", "FKT CPU emulator");
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDeviceTotalMem_v2(std::size_t* bytes, CUdevice dev) {
+    if (!initialised) {
+        return CUDA_ERROR_NOT_INITIALIZED;
+    }
+    if (dev != 0) {
+        return CUDA_ERROR_INVALID_DEVICE;
+    }
+    if (bytes == nullptr) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    *bytes = total_memory();
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDeviceComputeCapability(int* major, int* minor, CUdevice dev) {
+    if (dev != 0) {
+        return CUDA_ERROR_INVALID_DEVICE;
+    }
+    *major = 9;
+    *minor = 0;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDeviceGetAttribute(int* value, int attribute, CUdevice dev) {
+    if (!initialised) {
+        return CUDA_ERROR_NOT_INITIALIZED;
+    }
+    if (dev != 0) {
+        return CUDA_ERROR_INVALID_DEVICE;
+    }
+    if (value == nullptr) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    switch (attribute) {
+        case 1: *value = 1024; break;             // max threads per block
+        case 2: case 3: *value = 1024; break;     // max block dim x, y
+        case 4: *value = 64; break;               // max block dim z
+        case 5: *value = 0x7fffffff; break;       // max grid dim x
+        case 6: case 7: *value = 65535; break;    // max grid dim y, z
+        case 8: *value = 48 * 1024; break;        // shared memory per block
+        case 9: *value = 64 * 1024; break;        // constant memory
+        case 10: *value = 32; break;              // warp size
+        case 11: *value = 0x7fffffff; break;      // max pitch
+        case 12: *value = 65536; break;           // registers per block
+        case 13: *value = 1000000; break;         // clock rate, kHz
+        case 14: *value = 256; break;             // texture alignment
+        case 16: *value = sm_count(); break;      // multiprocessors
+        case 39: *value = 2048; break;            // threads per multiprocessor
+        case 41: *value = 1; break;               // unified addressing
+        case 75: *value = 9; break;               // compute capability major
+        case 76: *value = 0; break;               // compute capability minor
+        case 81: *value = 228 * 1024; break;      // shared memory per multiprocessor
+        case 82: *value = 65536; break;           // registers per multiprocessor
+        case 97: *value = 227 * 1024; break;      // opt-in shared memory per block
+        case 106: *value = 32; break;             // blocks per multiprocessor
+        case 115: *value = 1; break;              // memory pools supported
+        default: *value = 0; break;
+    }
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDevicePrimaryCtxRetain(Context** ctx, CUdevice dev) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    if (!initialised) {
+        return CUDA_ERROR_NOT_INITIALIZED;
+    }
+    if (dev != 0) {
+        return CUDA_ERROR_INVALID_DEVICE;
+    }
+    if (ctx == nullptr) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    primary.retained++;
+    *ctx = &primary;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDevicePrimaryCtxRelease_v2(CUdevice dev) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    if (dev != 0) {
+        return CUDA_ERROR_INVALID_DEVICE;
+    }
+    if (primary.retained == 0) {
+        return CUDA_ERROR_INVALID_CONTEXT;
+    }
+    primary.retained--;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDevicePrimaryCtxGetState(CUdevice dev, unsigned* flags, int* active) {
+    if (dev != 0) {
+        return CUDA_ERROR_INVALID_DEVICE;
+    }
+    *flags = 0;
+    *active = primary.retained > 0;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDevicePrimaryCtxSetFlags_v2(CUdevice dev, unsigned) {
+    return dev == 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_DEVICE;
+}
+
+API CUresult cuCtxSetCurrent(Context* ctx) {
+    if (!initialised) {
+        return CUDA_ERROR_NOT_INITIALIZED;
+    }
+    if (ctx != nullptr && ctx != &primary) {
+        return CUDA_ERROR_INVALID_CONTEXT;
+    }
+    current = ctx;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuCtxGetCurrent(Context** ctx) {
+    if (!initialised) {
+        return CUDA_ERROR_NOT_INITIALIZED;
+    }
+    *ctx = current;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuCtxGetDevice(CUdevice* dev) {
+    CUresult r = ready();
+    if (r == CUDA_SUCCESS) {
+        *dev = 0;
+    }
+    return r;
+}
+
+API CUresult cuCtxSynchronize() {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    return r != CUDA_SUCCESS ? r : check_all("cuCtxSynchronize");
+}
+
+API CUresult cuStreamCreate(Stream** stream, unsigned flags) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    if (r != CUDA_SUCCESS) {
+        return r;
+    }
+    if (stream == nullptr || flags > 1) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    *stream = new Stream{flags};
+    streams.insert(*stream);
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuStreamCreateWithPriority(Stream** stream, unsigned flags, int) {
+    return cuStreamCreate(stream, flags);
+}
+
+API CUresult cuStreamDestroy_v2(Stream* stream) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    if (streams.erase(stream) == 0) {
+        return CUDA_ERROR_INVALID_HANDLE;
+    }
+    delete stream;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuStreamSynchronize(Stream* stream) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    if (r != CUDA_SUCCESS) {
+        return r;
+    }
+    return valid_stream(stream) ? check_all("cuStreamSynchronize") : CUDA_ERROR_INVALID_HANDLE;
+}
+
+API CUresult cuStreamQuery(Stream* stream) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    return valid_stream(stream) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+API CUresult cuStreamWaitEvent(Stream* stream, Event* event, unsigned) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    return valid_stream(stream) && events.count(event) != 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+API CUresult cuEventCreate(Event** event, unsigned flags) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    if (r != CUDA_SUCCESS) {
+        return r;
+    }
+    if (event == nullptr || (flags & ~0x7u) != 0) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    *event = new Event{flags};
+    events.insert(*event);
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuEventRecord(Event* event, Stream* stream) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    if (r != CUDA_SUCCESS) {
+        return r;
+    }
+    if (events.count(event) == 0 || !valid_stream(stream)) {
+        return CUDA_ERROR_INVALID_HANDLE;
+    }
+    event->recorded = true;
+    event->ms = now_ms();
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuEventRecordWithFlags(Event* event, Stream* stream, unsigned) {
+    return cuEventRecord(event, stream);
+}
+
+API CUresult cuEventSynchronize(Event* event) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    if (events.count(event) == 0) {
+        return CUDA_ERROR_INVALID_HANDLE;
+    }
+    return check_all("cuEventSynchronize");
+}
+
+API CUresult cuEventQuery(Event* event) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    return events.count(event) != 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+API CUresult cuEventElapsedTime(float* ms, Event* start, Event* end) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    if (ms == nullptr) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (events.count(start) == 0 || events.count(end) == 0 || (start->flags & 2) != 0 || (end->flags & 2) != 0) {
+        return CUDA_ERROR_INVALID_HANDLE;  // flag 2: CU_EVENT_DISABLE_TIMING
+    }
+    if (!start->recorded || !end->recorded) {
+        return CUDA_ERROR_INVALID_HANDLE;
+    }
+    *ms = (float)(end->ms - start->ms);
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuEventDestroy_v2(Event* event) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    if (events.erase(event) == 0) {
+        return CUDA_ERROR_INVALID_HANDLE;
+    }
+    delete event;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuModuleLoadData(Module** module, const void* image) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    if (r != CUDA_SUCCESS) {
+        return r;
+    }
+    if (module == nullptr || image == nullptr) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (!looks_like_image(image)) {
+        std::fprintf(stderr, "CUDA emulator: cuModuleLoadData: the image is neither a fatbin, an ELF cubin nor PTX\n");
+        return CUDA_ERROR_INVALID_IMAGE;
+    }
+    *module = new Module{0};
+    modules.insert(*module);
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuModuleLoadDataEx(Module** module, const void* image, unsigned, void*, void**) {
+    return cuModuleLoadData(module, image);
+}
+
+API CUresult cuModuleLoadFatBinary(Module** module, const void* image) {
+    return cuModuleLoadData(module, image);
+}
+
+API CUresult cuModuleUnload(Module* module) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    if (modules.erase(module) == 0) {
+        return CUDA_ERROR_INVALID_HANDLE;
+    }
+    delete module;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuModuleGetFunction(Function** function, Module* module, const char* name) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    if (r != CUDA_SUCCESS) {
+        return r;
+    }
+    if (function == nullptr || name == nullptr) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (modules.count(module) == 0) {
+        return CUDA_ERROR_INVALID_HANDLE;
+    }
+    fkt_emu::Thunk t = fkt_emu::find_kernel(name);
+    if (t == nullptr) {
+        return CUDA_ERROR_NOT_FOUND;
+    }
+    Function*& f = functions[name];
+    if (f == nullptr) {
+        f = new Function{name, t};
+    }
+    *function = f;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuLaunchKernel(Function* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+                            unsigned bz, unsigned shared, Stream* stream, void** params, void** extra) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    if (r != CUDA_SUCCESS) {
+        return r;
+    }
+    if (f == nullptr || !valid_stream(stream)) {
+        return CUDA_ERROR_INVALID_HANDLE;
+    }
+    if (shared != 0 || extra != nullptr) {
+        std::fprintf(stderr, "CUDA emulator: launch of %s: dynamic shared memory and `extra` are not emulated\n",
+                     f->name.c_str());
+        return CUDA_ERROR_NOT_SUPPORTED;
+    }
+    dim3 grid{gx, gy, gz};
+    dim3 block{bx, by, bz};
+    std::string error = fkt_emu::launch(f->name.c_str(), f->thunk, grid, block, params);
+    return error.empty() ? CUDA_SUCCESS : CUDA_ERROR_LAUNCH_FAILED;
+}
+
+API CUresult cuMemAlloc_v2(CUdeviceptr* p, std::size_t bytes) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    return r != CUDA_SUCCESS ? r : allocate(p, bytes);
+}
+
+API CUresult cuMemAllocAsync(CUdeviceptr* p, std::size_t bytes, Stream* stream) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    return valid_stream(stream) ? cuMemAlloc_v2(p, bytes) : CUDA_ERROR_INVALID_HANDLE;
+}
+
+API CUresult cuMemFree_v2(CUdeviceptr p) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    return r != CUDA_SUCCESS ? r : p == 0 ? CUDA_SUCCESS : release(p);
+}
+
+API CUresult cuMemFreeAsync(CUdeviceptr p, Stream* stream) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    return valid_stream(stream) ? cuMemFree_v2(p) : CUDA_ERROR_INVALID_HANDLE;
+}
+
+API CUresult cuMemGetInfo_v2(std::size_t* free, std::size_t* total) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    if (r != CUDA_SUCCESS) {
+        return r;
+    }
+    if (free == nullptr || total == nullptr) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    *free = total_memory() - used;
+    *total = total_memory();
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuMemAllocHost_v2(void** p, std::size_t bytes) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    CUresult r = ready();
+    if (r != CUDA_SUCCESS) {
+        return r;
+    }
+    if (p == nullptr || bytes == 0) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    *p = std::aligned_alloc(4096, (bytes + 4095) / 4096 * 4096);
+    if (*p == nullptr) {
+        return CUDA_ERROR_OUT_OF_MEMORY;
+    }
+    pinned.insert(*p);
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuMemHostAlloc(void** p, std::size_t bytes, unsigned) {
+    return cuMemAllocHost_v2(p, bytes);
+}
+
+API CUresult cuMemFreeHost(void* p) {
+    std::lock_guard<std::recursive_mutex> g(mutex);
+    if (pinned.erase(p) == 0) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    std::free(p);
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, std::size_t bytes) {
+    return copy_to_device(dst, src, bytes, nullptr);
+}
+
+API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, std::size_t bytes, Stream* s) {
+    return copy_to_device(dst, src, bytes, s);
+}
+
+API CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, std::size_t bytes) {
+    return copy_to_host(dst, src, bytes, nullptr);
+}
+
+API CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, std::size_t bytes, Stream* s) {
+    return copy_to_host(dst, src, bytes, s);
+}
+
+API CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, std::size_t bytes) {
+    return copy_on_device(dst, src, bytes, nullptr);
+}
+
+API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, std::size_t bytes, Stream* s) {
+    return copy_on_device(dst, src, bytes, s);
+}
+
+API CUresult cuMemsetD8_v2(CUdeviceptr dst, unsigned char v, std::size_t n) {
+    return fill<unsigned char>(dst, v, n, nullptr, "cuMemsetD8");
+}
+
+API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char v, std::size_t n, Stream* s) {
+    return fill<unsigned char>(dst, v, n, s, "cuMemsetD8Async");
+}
+
+API CUresult cuMemsetD16_v2(CUdeviceptr dst, unsigned short v, std::size_t n) {
+    return fill<unsigned short>(dst, v, n, nullptr, "cuMemsetD16");
+}
+
+API CUresult cuMemsetD16Async(CUdeviceptr dst, unsigned short v, std::size_t n, Stream* s) {
+    return fill<unsigned short>(dst, v, n, s, "cuMemsetD16Async");
+}
+
+API CUresult cuMemsetD32_v2(CUdeviceptr dst, unsigned v, std::size_t n) {
+    return fill<unsigned>(dst, v, n, nullptr, "cuMemsetD32");
+}
+
+API CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned v, std::size_t n, Stream* s) {
+    return fill<unsigned>(dst, v, n, s, "cuMemsetD32Async");
+}
+
+API CUresult cuGetErrorName(CUresult e, const char** s) {
+    if (s == nullptr) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    *s = error_name(e);
+    return *s == nullptr ? CUDA_ERROR_INVALID_VALUE : CUDA_SUCCESS;
+}
+
+API CUresult cuGetErrorString(CUresult e, const char** s) {
+    return cuGetErrorName(e, s);
+}
