@@ -6,12 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.fkt.engine.backend.Backends;
 import org.fkt.engine.memory.MemoryScope;
 import org.fkt.engine.tensor.DType;
 import org.fkt.engine.tensor.Device;
 import org.fkt.engine.tensor.Tensor;
-import org.junit.jupiter.api.Assumptions;
+import org.fkt.gpu.GpuGate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -49,12 +48,8 @@ class DeviceBatchAllocatorTest {
     @Tag("gpu")
     @Test
     void tensorsHoldTheBlockOnTheGpu() {
-        String reason = Backends.unavailableReason(Device.Kind.CUDA);
-        if (!Backends.available(Device.Kind.CUDA)) {
-            System.out.println("skipping the GPU batch test: " + reason);
-        }
-        Assumptions.assumeTrue(Backends.available(Device.Kind.CUDA), "no usable CUDA device: " + reason);
-        check(Device.cuda(0));
+        GpuGate.requireDevice("the GPU batch test");
+        check(GpuGate.GPU);
     }
 
     private static void check(Device device) {

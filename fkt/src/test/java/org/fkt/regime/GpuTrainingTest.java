@@ -13,9 +13,9 @@ import org.fkt.augment.Normalization;
 import org.fkt.data.DataFormat;
 import org.fkt.data.DataOptions;
 import org.fkt.data.DataSources;
-import org.fkt.engine.backend.Backends;
 import org.fkt.engine.tensor.DType;
 import org.fkt.engine.tensor.Device;
+import org.fkt.gpu.GpuGate;
 import org.fkt.nn.models.Architecture;
 import org.fkt.nn.models.ResNet;
 import org.fkt.nn.models.ResNetConfig;
@@ -29,7 +29,6 @@ import org.fkt.train.StopSignal;
 import org.fkt.train.TrainSettings;
 import org.fkt.train.Trainer;
 import org.fkt.train.TrainingListener;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -41,11 +40,11 @@ import org.junit.jupiter.api.io.TempDir;
  * device batch allocator, split LARS + SGD, evaluation on 8 test images, a checkpoint written from device
  * tensors and loaded back onto the device. Every step's loss terms agree within float32 tolerance for a
  * whole model (2e-3 relative, as the nn module's ResNet parity test). Skips, with the reason printed,
- * where no CUDA device is usable.
+ * where no CUDA device is usable ({@link GpuGate}; in the emulated run it fails instead).
  */
 @Tag("gpu")
 class GpuTrainingTest {
-    private static final Device GPU = Device.cuda(0);
+    private static final Device GPU = GpuGate.GPU;
     private static final double RTOL = 2e-3;
 
     @TempDir
@@ -53,11 +52,7 @@ class GpuTrainingTest {
 
     @BeforeAll
     static void requireGpu() {
-        String reason = Backends.unavailableReason(Device.Kind.CUDA);
-        if (!Backends.available(Device.Kind.CUDA)) {
-            System.out.println("skipping the GPU training test: " + reason);
-        }
-        Assumptions.assumeTrue(Backends.available(Device.Kind.CUDA), "no usable CUDA device: " + reason);
+        GpuGate.requireTraining("the GPU training test");
     }
 
     private record Run(List<double[]> steps, Metrics test, Map<String, float[]> weights, Path checkpoints) {
