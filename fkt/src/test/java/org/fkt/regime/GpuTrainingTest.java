@@ -36,11 +36,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Joint training on cuda:0 against the CPU from the same seed, through the real pipeline: the bundled
- * CIFAR-10 sample (4 training images: two steps of batch 2 at 16x16, ResNet-18 CIFAR stem; at 32x32 and batch 4
- * the CPU emulator was still in its first steps after ten minutes), the device batch allocator, split LARS + SGD, evaluation
- * on 2 test images, a checkpoint written from device tensors and loaded back onto the device. Every step's loss terms agree within float32 tolerance for a
- * whole model (2e-3 relative, as the nn module's ResNet parity test). Skips, with the reason printed,
- * where no CUDA device is usable ({@link GpuGate}; in the emulated run it fails instead).
+ * CIFAR-10 sample (4 training images: two steps of batch 2 at 16x16, ResNet-18 CIFAR stem; at 32x32 and
+ * batch 4 the CPU emulator was still in its first steps after ten minutes), the device batch allocator,
+ * split LARS + SGD, evaluation on 2 test images, a checkpoint written from device tensors and loaded back
+ * onto the device. Every step's loss terms agree within float32 tolerance for a whole model (2e-3 relative,
+ * as the nn module's ResNet parity test). Skips, with the reason printed, where no CUDA device is usable
+ * ({@link GpuGate}; in the emulated run it fails instead).
  */
 @Tag("gpu")
 class GpuTrainingTest {
