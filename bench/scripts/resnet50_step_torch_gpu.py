@@ -169,7 +169,7 @@ class Engine:
 
 
 def configs(args):
-    sizes = [32] if args.smoke else [int(s) for s in args.sizes.split(",")]
+    sizes = [int(s) for s in (args.sizes or ("32" if args.smoke else "224,32")).split(",")]
     out = []
     for size in sizes:
         stem = "cifar" if size <= 64 else "imagenet"
@@ -207,9 +207,9 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--engine", required=True, help="the Java command that runs a main class on the engine's jars")
     p.add_argument("--device", default="cuda:0")
-    p.add_argument("--smoke", action="store_true", help="batch 2, 1 step, 32x32, one round")
+    p.add_argument("--smoke", action="store_true", help="batch 2, one step (no warm-up), 32x32, one round")
     p.add_argument("--batch", type=int, default=256)
-    p.add_argument("--sizes", default="224,32", help="input sizes; <= 64 uses the CIFAR stem (default 224,32)")
+    p.add_argument("--sizes", help="input sizes; <= 64 uses the CIFAR stem (default 224,32; 32 with --smoke)")
     p.add_argument("--math", default="fp32,tf32", help="fp32, tf32 or both (default)")
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--steps", type=int, default=20)
@@ -219,7 +219,7 @@ def main():
     p.add_argument("--command", default=" ".join(sys.argv), help="the command line recorded in the fragment")
     args = p.parse_args()
     if args.smoke:
-        args.batch, args.steps, args.warmup, args.rounds = 2, 1, 1, 1
+        args.batch, args.steps, args.warmup, args.rounds = 2, 1, 0, 1
     device = torch.device(args.device)
     torch_ok = device.type != "cuda" or torch.cuda.is_available()
     if not torch_ok and not args.smoke:
