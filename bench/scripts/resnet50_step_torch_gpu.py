@@ -179,10 +179,14 @@ def configs(args):
     return out
 
 
-def gpu_facts(device):
+def gpu_facts(device, torch_ok, engine_describe):
+    """The GPU's name (PyTorch's, else the engine's, e.g. without a CUDA torch) and the driver version."""
     if device.type != "cuda":
         return "CPU", "n/a"
-    name = torch.cuda.get_device_name(device)
+    if torch_ok:
+        name = torch.cuda.get_device_name(device)
+    else:
+        name = engine_describe.split(": ", 1)[-1].split(",")[0]
     try:
         driver = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader", "-i",
                                  str(device.index or 0)], capture_output=True, text=True, timeout=20).stdout.strip()
@@ -257,11 +261,12 @@ def main():
                           flush=True)
     finally:
         engine.close()
-    name, driver = gpu_facts(device)
+    name, driver = gpu_facts(device, torch_ok, engine.describe)
+    torch_desc = f"torch {torch.__version__}" + ("" if device.type != "cuda" else f" (CUDA {torch.version.cuda})"
+                                                 if torch_ok else " (no CUDA device: PyTorch not run)")
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"### ResNet-50 training step on {name} ({date})", "",
-             f"Driver {driver}; torch {torch.__version__}" + (f" (CUDA {torch.version.cuda})" if device.type == "cuda" else "")
-             + f"; engine device {engine.describe}; PyTorch model: {model_source}.",
+             f"Driver {driver}; {torch_desc}; engine device {engine.describe}; PyTorch model: {model_source}.",
              f"Batch {args.batch}, {args.warmup} warm-up + {args.steps} timed steps, median of {args.rounds} alternating"
              f" round(s); cuDNN algorithms by {'timing (find)' if args.cudnn_find else 'heuristics'}."
              + (" Smoke run: not a measurement." if args.smoke else ""),
