@@ -29,7 +29,6 @@ import org.fkt.train.StopSignal;
 import org.fkt.train.TrainSettings;
 import org.fkt.train.Trainer;
 import org.fkt.train.TrainingListener;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,16 +53,12 @@ class GpuTrainingTest {
     @TempDir
     Path tmp;
 
-    @BeforeAll
-    static void requireGpu() {
-        GpuGate.requireTraining("the GPU training test");
-    }
-
     private record Run(List<double[]> steps, Metrics test, Map<String, float[]> weights, Path checkpoints) {
     }
 
     @Test
     void jointTrainingOnTheGpuMatchesTheCpu() {
+        GpuGate.requireTraining("the GPU training test");
         var options = new DataOptions(null, DataFormat.AUTO, SIZE, null, 0L, 0.2, System.out, 2, 2 * BATCH, BATCH, null);
         var data = new TrainingData(DataSources.openBundledSample(options), Normalization.CIFAR10);
         var s = new TrainSettings(Architecture.RESNET18, Stem.CIFAR, SIZE, BATCH, 1, 0.01, 0.9, 1e-6, 0.001, 0.05, 0.9, 5e-4,
