@@ -258,7 +258,7 @@ def main():
                         continue
                     model_source = res.get("model", model_source)
                     results[i][side].append(res)
-                    print(f"{label}: {res['images_per_s']:9.1f} images/s, step {res['step_ms']:8.2f} ms,"
+                    print(f"{label}: {speed(res['images_per_s'], None):>9s} images/s, step {res['step_ms']:8.2f} ms,"
                           f" peak {mib(res['peak_bytes'])} MiB, loss {res['first_loss']:.4f} -> {res['last_loss']:.4f}",
                           flush=True)
     finally:
