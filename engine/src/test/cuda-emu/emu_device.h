@@ -5,7 +5,8 @@
 // static in the section "fkt_emu_shared" (blocks run one at a time, so a static is exactly block-shared
 // memory; the runtime fills that section with 0xff bytes before every block, so shared memory read before it
 // is written gives NaN or -1 instead of the previous block's values). Features the emulator cannot run
-// (tensor-core wmma/mma, inline PTX, cp.async, dynamic `extern __shared__`) fail compilation with a message.
+// (tensor-core wmma, inline PTX, cp.async) fail compilation with a message; build.sh refuses dynamic
+// `extern __shared__` with a message before compiling.
 #pragma once
 
 #ifndef FKT_EMU
@@ -26,8 +27,7 @@
 #define __forceinline__ inline __attribute__((always_inline))
 #define __launch_bounds__(...)
 #define __align__(n) alignas(n)
-// Statics of this section are the emulated shared memory; `extern __shared__` (dynamic) expands to
-// `extern static`, which g++ rejects: dynamic shared memory is not emulated.
+// Statics of this section are the emulated shared memory (dynamic `extern __shared__` is not emulated).
 #define __shared__ static __attribute__((section("fkt_emu_shared")))
 #define __constant__ static
 #define asm(...) static_assert(false, "CUDA emulator: inline PTX (asm) cannot run on the CPU emulator")

@@ -10,81 +10,30 @@
 // and at every stream, event and context synchronisation (CUDA_ERROR_ILLEGAL_ADDRESS, with the allocation's
 // size, on stderr). Kernels come from the emulator's table, not from the module image, which is only checked
 // to look like a fatbin, an ELF cubin or PTX. Names JCuda imports that are not defined here are generated
-// stubs (stubs.cpp, from driver-symbols.txt) returning CUDA_ERROR_NOT_SUPPORTED.
+// stubs (stubs.cpp, from driver-symbols.txt) returning CUDA_ERROR_NOT_SUPPORTED. Memory functions are in
+// emu_driver_memory.cpp, the declarations both share in emu_driver.h.
 #include <chrono>
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <map>
-#include <mutex>
-#include <set>
-#include <string>
 
-#include "emu_runtime.h"
+#include "emu_driver.h"
 
-namespace {
-
-typedef int CUresult;
-typedef int CUdevice;
-typedef unsigned long long CUdeviceptr;
-
-enum : int {
-    CUDA_SUCCESS = 0,
-    CUDA_ERROR_INVALID_VALUE = 1,
-    CUDA_ERROR_OUT_OF_MEMORY = 2,
-    CUDA_ERROR_NOT_INITIALIZED = 3,
-    CUDA_ERROR_NO_DEVICE = 100,
-    CUDA_ERROR_INVALID_DEVICE = 101,
-    CUDA_ERROR_INVALID_IMAGE = 200,
-    CUDA_ERROR_INVALID_CONTEXT = 201,
-    CUDA_ERROR_INVALID_HANDLE = 400,
-    CUDA_ERROR_NOT_FOUND = 500,
-    CUDA_ERROR_NOT_READY = 600,
-    CUDA_ERROR_ILLEGAL_ADDRESS = 700,
-    CUDA_ERROR_LAUNCH_FAILED = 719,
-    CUDA_ERROR_NOT_SUPPORTED = 801,
-    CUDA_ERROR_UNKNOWN = 999,
-};
-
-constexpr std::size_t kAlign = 256;
-constexpr std::size_t kCanary = 256;
-constexpr unsigned char kCanaryByte = 0xa5;
-
-struct Context {
-    int retained = 0;
-};
-struct Stream {
-    unsigned flags;
-};
-struct Event {
-    unsigned flags;
-    bool recorded = false;
-    double ms = 0;
-};
-struct Module {
-    int unused;
-};
-struct Function {
-    std::string name;
-    fkt_emu::Thunk thunk;
-};
-struct Allocation {
-    std::size_t size;
-    void* base;  // what malloc returned
-};
+namespace fkt_emu_driver {
 
 std::recursive_mutex mutex;
 bool initialised;
-Context primary;
 thread_local Context* current;
-std::map<CUdeviceptr, Allocation> allocations;
-std::set<void*> pinned;
 std::set<Stream*> streams;
+
+namespace {
+
+Context primary;
 std::set<Event*> events;
 std::set<Module*> modules;
 std::map<std::string, Function*> functions;
-std::size_t used;
+
+}  // namespace
 
 long env_long(const char* name, long fallback) {
     const char* v = std::getenv(name);
@@ -105,7 +54,6 @@ double now_ms() {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// cuInit done and a context current on this thread.
 CUresult ready() {
     if (!initialised) {
         return CUDA_ERROR_NOT_INITIALIZED;
@@ -113,158 +61,11 @@ CUresult ready() {
     return current == nullptr ? CUDA_ERROR_INVALID_CONTEXT : CUDA_SUCCESS;
 }
 
-// Verifies one allocation's canary; false (and a report) when something wrote past its end.
-bool canary_intact(CUdeviceptr ptr, const Allocation& a, const char* when) {
-    const auto* c = reinterpret_cast<const unsigned char*>(ptr + a.size);
-    for (std::size_t i = 0; i < kCanary; i++) {
-        if (c[i] != kCanaryByte) {
-            std::fprintf(stderr,
-                         "CUDA emulator: device memory written past the end of an allocation of %zu bytes at 0x%llx "
-                         "(byte %zu past the end changed; found at %s)\n",
-                         a.size, ptr, i, when);
-            return false;
-        }
-    }
-    return true;
-}
-
-CUresult check_all(const char* when) {
-    bool ok = true;
-    for (auto& [ptr, a] : allocations) {
-        if (!canary_intact(ptr, a, when)) {
-            std::memset(reinterpret_cast<void*>(ptr + a.size), kCanaryByte, kCanary);  // report each overrun once
-            ok = false;
-        }
-    }
-    return ok ? CUDA_SUCCESS : CUDA_ERROR_ILLEGAL_ADDRESS;
-}
-
-// Whether [ptr, ptr + bytes) lies inside one live allocation; reports where it does not.
-bool inside(CUdeviceptr ptr, std::size_t bytes, const char* what) {
-    auto it = allocations.upper_bound(ptr);
-    if (it != allocations.begin()) {
-        --it;
-        if (ptr >= it->first && ptr + bytes <= it->first + it->second.size) {
-            return true;
-        }
-        if (ptr < it->first + it->second.size) {
-            std::fprintf(stderr,
-                         "CUDA emulator: %s of %zu bytes at 0x%llx runs %llu bytes past the end of its allocation of "
-                         "%zu bytes\n",
-                         what, bytes, ptr, (unsigned long long)(ptr + bytes - it->first - it->second.size),
-                         it->second.size);
-            return false;
-        }
-    }
-    std::fprintf(stderr, "CUDA emulator: %s of %zu bytes at 0x%llx: not device memory allocated by cuMemAlloc\n", what,
-                 bytes, ptr);
-    return false;
-}
-
-CUresult allocate(CUdeviceptr* out, std::size_t bytes) {
-    if (out == nullptr) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    if (bytes == 0) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    const std::size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
-    if (used + rounded > total_memory()) {
-        return CUDA_ERROR_OUT_OF_MEMORY;
-    }
-    void* base = std::malloc(bytes + kCanary + kAlign);
-    if (base == nullptr) {
-        return CUDA_ERROR_OUT_OF_MEMORY;
-    }
-    CUdeviceptr p = ((CUdeviceptr)(std::uintptr_t)base + kAlign - 1) / kAlign * kAlign;
-    std::memset(reinterpret_cast<void*>(p), 0xff, bytes);
-    std::memset(reinterpret_cast<void*>(p + bytes), kCanaryByte, kCanary);
-    allocations[p] = {bytes, base};
-    used += rounded;
-    *out = p;
-    return CUDA_SUCCESS;
-}
-
-CUresult release(CUdeviceptr p) {
-    auto it = allocations.find(p);
-    if (it == allocations.end()) {
-        std::fprintf(stderr, "CUDA emulator: cuMemFree(0x%llx): not an allocation of cuMemAlloc (or freed twice)\n", p);
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    const bool ok = canary_intact(p, it->second, "cuMemFree");
-    used -= (it->second.size + kAlign - 1) / kAlign * kAlign;
-    std::free(it->second.base);
-    allocations.erase(it);
-    return ok ? CUDA_SUCCESS : CUDA_ERROR_ILLEGAL_ADDRESS;
-}
-
 bool valid_stream(Stream* s) {
     return s == nullptr || streams.count(s) != 0;
 }
 
-CUresult copy(void* dst, const void* src, std::size_t bytes) {
-    if (bytes > 0) {
-        std::memmove(dst, src, bytes);
-    }
-    return CUDA_SUCCESS;
-}
-
-CUresult copy_to_device(CUdeviceptr dst, const void* src, std::size_t bytes, Stream* s) {
-    std::lock_guard<std::recursive_mutex> g(mutex);
-    CUresult r = ready();
-    if (r != CUDA_SUCCESS) {
-        return r;
-    }
-    if (!valid_stream(s) || (bytes > 0 && src == nullptr) || !inside(dst, bytes, "copy to the device")) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    return copy(reinterpret_cast<void*>(dst), src, bytes);
-}
-
-CUresult copy_to_host(void* dst, CUdeviceptr src, std::size_t bytes, Stream* s) {
-    std::lock_guard<std::recursive_mutex> g(mutex);
-    CUresult r = ready();
-    if (r != CUDA_SUCCESS) {
-        return r;
-    }
-    if (!valid_stream(s) || (bytes > 0 && dst == nullptr) || !inside(src, bytes, "copy to the host")) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    return copy(dst, reinterpret_cast<void*>(src), bytes);
-}
-
-CUresult copy_on_device(CUdeviceptr dst, CUdeviceptr src, std::size_t bytes, Stream* s) {
-    std::lock_guard<std::recursive_mutex> g(mutex);
-    CUresult r = ready();
-    if (r != CUDA_SUCCESS) {
-        return r;
-    }
-    if (!valid_stream(s) || !inside(dst, bytes, "device copy destination") || !inside(src, bytes, "device copy source")) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    return copy(reinterpret_cast<void*>(dst), reinterpret_cast<void*>(src), bytes);
-}
-
-template <class T>
-CUresult fill(CUdeviceptr dst, T value, std::size_t n, Stream* s, const char* what) {
-    std::lock_guard<std::recursive_mutex> g(mutex);
-    CUresult r = ready();
-    if (r != CUDA_SUCCESS) {
-        return r;
-    }
-    if (dst % sizeof(T) != 0) {
-        std::fprintf(stderr, "CUDA emulator: %s at 0x%llx is not %zu-byte aligned\n", what, dst, sizeof(T));
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    if (!valid_stream(s) || !inside(dst, n * sizeof(T), what)) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    T* p = reinterpret_cast<T*>(dst);
-    for (std::size_t i = 0; i < n; i++) {
-        p[i] = value;
-    }
-    return CUDA_SUCCESS;
-}
+namespace {
 
 // A module image: a fatbin (magic 0xba55ed50), an ELF cubin, or PTX text.
 bool looks_like_image(const void* image) {
@@ -297,7 +98,9 @@ const char* error_name(CUresult e) {
 
 }  // namespace
 
-#define API extern "C" __attribute__((visibility("default")))
+}  // namespace fkt_emu_driver
+
+using namespace fkt_emu_driver;
 
 API CUresult cuInit(unsigned flags) {
     std::lock_guard<std::recursive_mutex> g(mutex);
@@ -687,121 +490,6 @@ API CUresult cuLaunchKernel(Function* f, unsigned gx, unsigned gy, unsigned gz, 
     std::string error = fkt_emu::launch(f->name.c_str(), f->thunk, grid, block, params);
     return error.empty() ? CUDA_SUCCESS : CUDA_ERROR_LAUNCH_FAILED;
 }
-
-API CUresult cuMemAlloc_v2(CUdeviceptr* p, std::size_t bytes) {
-    std::lock_guard<std::recursive_mutex> g(mutex);
-    CUresult r = ready();
-    return r != CUDA_SUCCESS ? r : allocate(p, bytes);
-}
-
-API CUresult cuMemAllocAsync(CUdeviceptr* p, std::size_t bytes, Stream* stream) {
-    std::lock_guard<std::recursive_mutex> g(mutex);
-    return valid_stream(stream) ? cuMemAlloc_v2(p, bytes) : CUDA_ERROR_INVALID_HANDLE;
-}
-
-API CUresult cuMemFree_v2(CUdeviceptr p) {
-    std::lock_guard<std::recursive_mutex> g(mutex);
-    CUresult r = ready();
-    return r != CUDA_SUCCESS ? r : p == 0 ? CUDA_SUCCESS : release(p);
-}
-
-API CUresult cuMemFreeAsync(CUdeviceptr p, Stream* stream) {
-    std::lock_guard<std::recursive_mutex> g(mutex);
-    return valid_stream(stream) ? cuMemFree_v2(p) : CUDA_ERROR_INVALID_HANDLE;
-}
-
-API CUresult cuMemGetInfo_v2(std::size_t* free, std::size_t* total) {
-    std::lock_guard<std::recursive_mutex> g(mutex);
-    CUresult r = ready();
-    if (r != CUDA_SUCCESS) {
-        return r;
-    }
-    if (free == nullptr || total == nullptr) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    *free = total_memory() - used;
-    *total = total_memory();
-    return CUDA_SUCCESS;
-}
-
-API CUresult cuMemAllocHost_v2(void** p, std::size_t bytes) {
-    std::lock_guard<std::recursive_mutex> g(mutex);
-    CUresult r = ready();
-    if (r != CUDA_SUCCESS) {
-        return r;
-    }
-    if (p == nullptr || bytes == 0) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    *p = std::aligned_alloc(4096, (bytes + 4095) / 4096 * 4096);
-    if (*p == nullptr) {
-        return CUDA_ERROR_OUT_OF_MEMORY;
-    }
-    pinned.insert(*p);
-    return CUDA_SUCCESS;
-}
-
-API CUresult cuMemHostAlloc(void** p, std::size_t bytes, unsigned) {
-    return cuMemAllocHost_v2(p, bytes);
-}
-
-API CUresult cuMemFreeHost(void* p) {
-    std::lock_guard<std::recursive_mutex> g(mutex);
-    if (pinned.erase(p) == 0) {
-        return CUDA_ERROR_INVALID_VALUE;
-    }
-    std::free(p);
-    return CUDA_SUCCESS;
-}
-
-API CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, std::size_t bytes) {
-    return copy_to_device(dst, src, bytes, nullptr);
-}
-
-API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, std::size_t bytes, Stream* s) {
-    return copy_to_device(dst, src, bytes, s);
-}
-
-API CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, std::size_t bytes) {
-    return copy_to_host(dst, src, bytes, nullptr);
-}
-
-API CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, std::size_t bytes, Stream* s) {
-    return copy_to_host(dst, src, bytes, s);
-}
-
-API CUresult cuMemcpyDtoD_v2(CUdeviceptr dst, CUdeviceptr src, std::size_t bytes) {
-    return copy_on_device(dst, src, bytes, nullptr);
-}
-
-API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, std::size_t bytes, Stream* s) {
-    return copy_on_device(dst, src, bytes, s);
-}
-
-API CUresult cuMemsetD8_v2(CUdeviceptr dst, unsigned char v, std::size_t n) {
-    return fill<unsigned char>(dst, v, n, nullptr, "cuMemsetD8");
-}
-
-API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char v, std::size_t n, Stream* s) {
-    return fill<unsigned char>(dst, v, n, s, "cuMemsetD8Async");
-}
-
-API CUresult cuMemsetD16_v2(CUdeviceptr dst, unsigned short v, std::size_t n) {
-    return fill<unsigned short>(dst, v, n, nullptr, "cuMemsetD16");
-}
-
-API CUresult cuMemsetD16Async(CUdeviceptr dst, unsigned short v, std::size_t n, Stream* s) {
-    return fill<unsigned short>(dst, v, n, s, "cuMemsetD16Async");
-}
-
-API CUresult cuMemsetD32_v2(CUdeviceptr dst, unsigned v, std::size_t n) {
-    return fill<unsigned>(dst, v, n, nullptr, "cuMemsetD32");
-}
-
-API CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned v, std::size_t n, Stream* s) {
-    return fill<unsigned>(dst, v, n, s, "cuMemsetD32Async");
-}
-
 API CUresult cuGetErrorName(CUresult e, const char** s) {
     if (s == nullptr) {
         return CUDA_ERROR_INVALID_VALUE;

@@ -60,10 +60,38 @@ struct Warp {
     std::uint64_t round;       // completed warp barriers
 };
 
+// Never destroyed, so that it outlives every static destructor (the stats below read it at exit).
 std::map<std::string, Thunk>& table() {
-    static std::map<std::string, Thunk> t;
-    return t;
+    static auto* t = new std::map<std::string, Thunk>();
+    return *t;
 }
+
+// Launches per kernel; with FKT_EMU_STATS=FILE, written to FILE when the library is unloaded (at exit),
+// with the kernels never launched, so a test run shows which kernels it exercised.
+struct Stats {
+    // never freed: other threads of the process may still launch while the exit handlers run
+    std::map<std::string, unsigned long long>& launches = *new std::map<std::string, unsigned long long>();
+    ~Stats() {
+        const char* path = std::getenv("FKT_EMU_STATS");
+        std::FILE* f = path != nullptr ? std::fopen(path, "a") : nullptr;
+        if (f == nullptr) {
+            return;
+        }
+        std::string never;
+        for (auto& [name, thunk] : table()) {
+            (void)thunk;
+            auto it = launches.find(name);
+            if (it == launches.end()) {
+                never += " " + name;
+            } else {
+                std::fprintf(f, "%8llu launches of %s\n", it->second, name.c_str());
+            }
+        }
+        std::fprintf(f, "never launched:%s\n", never.empty() ? " (none)" : never.c_str());
+        std::fclose(f);
+    }
+};
+Stats stats;
 
 FiberImpl fibers[kMaxThreads];
 Warp warps[kMaxThreads / 32];
@@ -267,16 +295,22 @@ void setup() {
 extern "C" char __start_fkt_emu_shared[] __attribute__((weak));
 extern "C" char __stop_fkt_emu_shared[] __attribute__((weak));
 
-// Describes every fiber that still waits, for a deadlock report.
+// Describes the fibers that still wait (up to three per kind of barrier), for a deadlock report.
 std::string waiting() {
     std::string s;
-    int shown = 0;
-    for (unsigned i = 0; i < thread_count && shown < 6; i++) {
+    int shown_block = 0, shown_warp = 0;
+    for (unsigned i = 0; i < thread_count; i++) {
         const FiberImpl& f = fibers[i];
-        if (f.state == State::at_block || f.state == State::at_warp) {
+        int& shown = f.state == State::at_block ? shown_block : shown_warp;
+        if ((f.state == State::at_block || f.state == State::at_warp) && shown < 3) {
             char b[300];
-            std::snprintf(b, sizeof b, "\n    thread (%u,%u,%u) waits at %s (%s:%d)", f.thread_idx.x, f.thread_idx.y,
-                          f.thread_idx.z, f.what, f.file, f.line);
+            if (f.line > 0) {
+                std::snprintf(b, sizeof b, "\n    thread (%u,%u,%u) waits at %s (%s:%d)", f.thread_idx.x,
+                              f.thread_idx.y, f.thread_idx.z, f.what, f.file, f.line);
+            } else {
+                std::snprintf(b, sizeof b, "\n    thread (%u,%u,%u) waits at %s", f.thread_idx.x, f.thread_idx.y,
+                              f.thread_idx.z, f.what);
+            }
             s += b;
             shown++;
         }
@@ -478,6 +512,7 @@ std::string launch(const char* name, Thunk thunk, dim3 grid, dim3 block, void** 
                       grid.z);
         return b;
     }
+    stats.launches[name]++;
     launch_thunk = thunk;
     launch_params = params;
     launch_name = name;

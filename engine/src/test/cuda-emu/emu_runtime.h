@@ -12,6 +12,7 @@
 // | reverse | random (seed FKT_EMU_SEED, else the time; printed with every failure); reverse and random
 // also permute the order of the blocks. A missing barrier then shows as results that change with the order.
 // A segmentation fault inside a kernel prints the kernel, block and thread before the JVM's crash report.
+// FKT_EMU_STATS=FILE appends, at exit, the launches per kernel and the kernels never launched to FILE.
 //
 // What it cannot show:
 //  - races that need true parallelism: fibers switch only at barriers, so two threads never interleave

@@ -119,6 +119,42 @@ final class GpuCheck {
         assertClose(what, expected, actual, rtol, 1e-30);
     }
 
+    /** A CPU copy of {@code t} with every element replaced by its magnitude. */
+    static Tensor abs(Tensor t) {
+        float[] v = t.toFloatArray();
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Math.abs(v[i]);
+        }
+        Tensor a = Tensor.empty(DType.FLOAT32, Device.CPU, t.shape());
+        a.copyFrom(v);
+        return a;
+    }
+
+    /**
+     * Asserts |actual - expected| <= rtol * (|expected| + terms) per element, where {@code terms} is the
+     * same sum of products taken over the magnitudes of the inputs: a sum that cancels carries rounding
+     * error (float32 order, TF32 inputs) of the size of its terms, not of its result.
+     */
+    static void assertCloseToTerms(String what, double[] expected, double[] actual, double[] terms, double rtol) {
+        List<String> bad = new ArrayList<>();
+        int count = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double tolerance = rtol * (Math.abs(expected[i]) + terms[i]);
+            if (!(Math.abs(actual[i] - expected[i]) <= tolerance)) {
+                count++;
+                if (bad.size() < 5) {
+                    bad.add(String.format("[%d] gpu %.9g cpu %.9g terms %.3g", i, actual[i], expected[i], terms[i]));
+                }
+            }
+        }
+        if (count > 0 || expected.length != actual.length) {
+            String message = what + ": " + count + " of " + expected.length + " elements differ (rtol " + rtol
+                    + " of |cpu| + terms; " + actual.length + " elements on the GPU); first: " + String.join(", ", bad);
+            System.out.println(message);
+            fail(message);
+        }
+    }
+
     /**
      * Asserts |actual - expected| <= atol + rtol * max(|expected|, FLOOR * largest |expected|) per element;
      * atol covers results that cancel to (near) zero as a whole, whose rounding error is of the size of

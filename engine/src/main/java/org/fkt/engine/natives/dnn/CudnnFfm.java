@@ -13,6 +13,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -174,24 +175,39 @@ public final class CudnnFfm implements Dnn {
         return p;
     }
 
+    /** The descriptors and algorithms of {@code s}; on failure the descriptors made so far are destroyed. */
     private Plan build(ConvShape s) {
-        MemorySegment x = create("cudnnCreateTensorDescriptor");
-        check("cudnnSetTensor4dDescriptor", x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.n(), s.c(), s.h(), s.w());
-        MemorySegment y = create("cudnnCreateTensorDescriptor");
-        check("cudnnSetTensor4dDescriptor", y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.n(), s.k(), s.p(), s.q());
-        MemorySegment w = create("cudnnCreateFilterDescriptor");
-        check("cudnnSetFilter4dDescriptor", w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, s.k(), s.c(), s.r(), s.s());
-        MemorySegment[] conv = new MemorySegment[3];
-        for (int i = 0; i < 3; i++) {
-            conv[i] = create("cudnnCreateConvolutionDescriptor");
-            check("cudnnSetConvolution2dDescriptor", conv[i], s.padH(), s.padW(), s.strideH(), s.strideW(), 1, 1,
-                    CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT);
-            check("cudnnSetConvolutionMathType", conv[i], s.tf32() ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH);
+        var undo = new ArrayList<Runnable>();
+        try {
+            MemorySegment x = descriptor("Tensor", undo);
+            check("cudnnSetTensor4dDescriptor", x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.n(), s.c(), s.h(), s.w());
+            MemorySegment y = descriptor("Tensor", undo);
+            check("cudnnSetTensor4dDescriptor", y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, s.n(), s.k(), s.p(), s.q());
+            MemorySegment w = descriptor("Filter", undo);
+            check("cudnnSetFilter4dDescriptor", w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, s.k(), s.c(), s.r(), s.s());
+            MemorySegment[] conv = new MemorySegment[3];
+            for (int i = 0; i < 3; i++) {
+                conv[i] = descriptor("Convolution", undo);
+                check("cudnnSetConvolution2dDescriptor", conv[i], s.padH(), s.padW(), s.strideH(), s.strideW(), 1, 1,
+                        CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT);
+                check("cudnnSetConvolutionMathType", conv[i], s.tf32() ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH);
+            }
+            Choice f = choose("ConvolutionForward", s, conv[0], x, w, conv[0], y);
+            Choice d = choose("ConvolutionBackwardData", s, conv[1], w, y, conv[1], x);
+            Choice g = choose("ConvolutionBackwardFilter", s, conv[2], x, y, conv[2], w);
+            return new Plan(x, w, y, conv[0], conv[1], conv[2], f, d, g);
+        } catch (RuntimeException e) {
+            undo.forEach(Runnable::run);
+            throw e;
         }
-        Choice f = choose("ConvolutionForward", s, conv[0], x, w, conv[0], y);
-        Choice d = choose("ConvolutionBackwardData", s, conv[1], w, y, conv[1], x);
-        Choice g = choose("ConvolutionBackwardFilter", s, conv[2], x, y, conv[2], w);
-        return new Plan(x, w, y, conv[0], conv[1], conv[2], f, d, g);
+    }
+
+    /** A new descriptor of {@code kind} (Tensor, Filter, Convolution); {@code undo} gets its destruction. */
+    private MemorySegment descriptor(String kind, List<Runnable> undo) {
+        MemorySegment d = create("cudnnCreate" + kind + "Descriptor");
+        String destroy = "cudnnDestroy" + kind + "Descriptor";
+        undo.add(() -> NativeLibrary.callInt(fn.get(destroy), destroy, d));
+        return d;
     }
 
     /** Asks cuDNN for ranked algorithms, keeps the first that succeeded, fits the limit and matches the math. */
