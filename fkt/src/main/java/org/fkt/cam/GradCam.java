@@ -23,7 +23,9 @@ import org.fkt.nn.models.ResNet;
  * </ol>
  * With global average pooling followed by a linear classifier, alpha_k = fc.w[c, k] / (h w), so the
  * normalised Grad-CAM equals the class activation map (CAM) of Zhou et al. The model's training mode
- * is restored afterwards; every intermediate tensor is freed.
+ * is restored afterwards; every intermediate tensor is freed. On a GPU the image is moved to the
+ * model's device, the forward and backward run there, and A, dA and the logits are read to the host once
+ * each for the map arithmetic above.
  */
 public final class GradCam {
     private GradCam() {
@@ -70,9 +72,10 @@ public final class GradCam {
         boolean wasTraining = model.isTraining();
         model.eval();
         try (var scope = MemoryScope.open()) {
+            Tensor input = image.device().equals(fcWeight.device()) ? image : image.to(fcWeight.device());
             Tensor features;
             try (var off = Autograd.noGrad()) {
-                features = model.featureMap(image);   // (1, C, h, w)
+                features = model.featureMap(input);   // (1, C, h, w)
             }
             Tensor a = features.detach().requiresGrad(true);
             Tensor logits = Ops.linear(Ops.globalAvgPool(a), fcWeight.detach(), fcBias == null ? null : fcBias.detach());

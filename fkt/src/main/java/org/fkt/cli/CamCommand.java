@@ -24,6 +24,7 @@ import org.fkt.nn.models.Architecture;
 import org.fkt.nn.models.ResNet;
 import org.fkt.nn.models.ResNetConfig;
 import org.fkt.nn.models.Stem;
+import org.fkt.train.Compute;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -34,7 +35,8 @@ import picocli.CommandLine.Option;
  * <p>The model comes from a safetensors checkpoint whose metadata holds {@code arch}, {@code stem},
  * {@code classes}, {@code proj-hidden}, {@code proj-out} and {@code image-size}; optional keys:
  * {@code mean} and {@code std} (three comma-separated numbers each, the input normalisation; ImageNet's
- * by default) and {@code class-names} (comma-separated, label order). Runs on the CPU.
+ * by default) and {@code class-names} (comma-separated, label order). Runs on {@code --device} (the GPU
+ * when usable by default, like training).
  */
 @Command(name = "cam", mixinStandardHelpOptions = true,
         description = {"Write Grad-CAM heatmaps (last ResNet stage) over test images as PNG: original | overlay."})
@@ -59,6 +61,12 @@ final class CamCommand implements Callable<Integer> {
 
     @Option(names = "--limit", defaultValue = "0", description = "at most this many images from a folder (0: all)")
     int limit;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto (default: the GPU when usable, else the CPU), cpu or cuda:N")
+    String device;
+
+    @Option(names = "--tf32", description = "TF32 tensor-core math for GEMMs and convolutions on the GPU (default: off)")
+    boolean tf32;
 
     @Override
     public Integer call() {
@@ -86,7 +94,9 @@ final class CamCommand implements Callable<Integer> {
         }
         List<String> skipped = new ArrayList<>();
         int written = 0;
+        Compute compute = Compute.resolve(device, tf32, System.out);
         try (ResNet model = new ResNet(config, 0)) {
+            model.to(compute.device());
             Safetensors.loadInto(checkpoint, model.stateDict());
             model.afterLoad();
             model.eval();

@@ -7,12 +7,11 @@ import org.fkt.data.DataFormat;
 import org.fkt.data.DataOptions;
 import org.fkt.data.DataSources;
 import org.fkt.data.DataSplits;
-import org.fkt.engine.backend.Backends;
-import org.fkt.engine.tensor.Device;
 import org.fkt.regime.TrainingData;
+import org.fkt.train.Compute;
 import picocli.CommandLine.Option;
 
-/** The data and device flags shared by the training and evaluation commands. */
+/** The data, device and TF32 flags shared by the training and evaluation commands. */
 final class DataFlags {
     @Option(names = "--data", description = "dataset: a folder or .zip (CIFAR-10 binary batches, class folders with"
             + " train/ and test/, Intel Image's seg_train/seg_test, or APTOS 2019's train.csv + train_images/)")
@@ -32,6 +31,9 @@ final class DataFlags {
 
     @Option(names = "--device", defaultValue = "auto", description = "auto (default: the GPU when usable, else the CPU), cpu or cuda:N")
     String device;
+
+    @Option(names = "--tf32", description = "TF32 tensor-core math for GEMMs and convolutions on the GPU (default: off, float32)")
+    boolean tf32;
 
     /** Opens the data named by --data (or the bundled sample when {@code bundled} and no --data is given). */
     TrainingData open(int imageSize, int limitTrain, Path splitFile, boolean bundled, Normalization fallback, PrintStream out) {
@@ -57,21 +59,8 @@ final class DataFlags {
         return training;
     }
 
-    /** Resolves --device: this build trains on the CPU; a GPU request is refused with the reason. */
-    Device resolveDevice(PrintStream out) {
-        if (device.equals("auto")) {
-            if (Backends.available(Device.Kind.CUDA)) {
-                out.println("device: a CUDA backend is present but training on it is not wired yet; using the CPU");
-            } else {
-                out.println("device: cpu (no usable GPU backend in this build)");
-            }
-            return Device.CPU;
-        }
-        Device d = Device.parse(device);
-        if (d.kind() == Device.Kind.CUDA) {
-            throw new IllegalArgumentException("--device " + device + ": the CUDA backend is not part of this build yet;"
-                    + " use --device cpu or auto");
-        }
-        return d;
+    /** Resolves --device and --tf32 (see {@link Compute#resolve}); a GPU that cannot run is a usage error with the reason. */
+    Compute resolveDevice(PrintStream out) {
+        return Compute.resolve(device, tf32, out);
     }
 }

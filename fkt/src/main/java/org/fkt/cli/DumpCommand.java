@@ -3,11 +3,11 @@ package org.fkt.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.fkt.engine.tensor.DType;
-import org.fkt.engine.tensor.Device;
 import org.fkt.nn.models.Architecture;
 import org.fkt.nn.models.Stem;
 import org.fkt.nn.objective.Objective;
 import org.fkt.nn.objective.StepDump;
+import org.fkt.train.Compute;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -49,8 +49,11 @@ final class DumpCommand implements Callable<Integer> {
     @Option(names = "--proj-out", defaultValue = "128", description = "projector output width (default ${DEFAULT-VALUE})")
     int projOut;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu (cuda:N with the GPU backend)")
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu (default), cuda:N, or auto (the GPU when usable)")
     String device;
+
+    @Option(names = "--tf32", description = "TF32 tensor-core math for GEMMs and convolutions on the GPU (default: off)")
+    boolean tf32;
 
     @Option(names = "--dtype", defaultValue = "float32", description = "float32, or float64 for a double-precision reference run (cpu)")
     String dtype;
@@ -65,9 +68,10 @@ final class DumpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Compute compute = Compute.resolve(device, tf32, System.out);
         double loss = StepDump.run(new StepDump.Config(Architecture.parse(arch), Stem.parse(stem), classes,
                 Objective.parse(objective), weights, batch, out, temperature, lambda, projHidden, projOut,
-                Device.parse(device), parseDtype(dtype)));
+                compute.device(), parseDtype(dtype)));
         System.out.printf("%s step of %s (%s stem): loss %.6f written to %s%n", objective, arch, stem, loss, out);
         return 0;
     }

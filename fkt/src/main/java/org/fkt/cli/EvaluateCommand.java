@@ -16,6 +16,7 @@ import org.fkt.regime.TrainingData;
 import org.fkt.report.Metrics;
 import org.fkt.report.RunFiles;
 import org.fkt.train.Checkpoints;
+import org.fkt.train.Compute;
 import org.fkt.train.Evaluator;
 import org.fkt.train.TrainSettings;
 import picocli.CommandLine.Command;
@@ -49,7 +50,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 Integer.parseInt(meta.get("classes")), Integer.parseInt(meta.get("proj-hidden")),
                 Integer.parseInt(meta.get("proj-out")));
         int size = Integer.parseInt(meta.get("image-size"));
-        dataFlags.resolveDevice(System.out);
+        Compute compute = dataFlags.resolveDevice(System.out);
         Normalization norm = meta.containsKey("mean") && meta.containsKey("std")
                 ? new Normalization("checkpoint", numbers(meta.get("mean")), numbers(meta.get("std")))
                 : size <= 64 ? Normalization.CIFAR10 : Normalization.IMAGENET;
@@ -64,10 +65,11 @@ final class EvaluateCommand implements Callable<Integer> {
                 s.schedule(), 0, s.temperature(), s.lambda(), config.projectionHidden(), Math.max(1, config.projectionOut()),
                 s.optimizers(), false, s.augmentation(), s.workers(), 0, 0);
         try (ResNet model = new ResNet(config, 0)) {
+            model.to(compute.device());
             Checkpoints.loadModel(file, model, false);
-            Metrics m = new Evaluator(data.test(evalSettings), config.classes()).evaluate(model);
-            System.out.printf("test: %d images, accuracy %.2f%%, macro precision %.2f%%, macro recall %.2f%%%n", m.count(),
-                    100 * m.accuracy(), 100 * m.macroPrecision(), 100 * m.macroRecall());
+            Metrics m = new Evaluator(data.test(evalSettings, compute.device()), config.classes()).evaluate(model);
+            System.out.printf("test: %d images, accuracy %.2f%%, macro precision %.2f%%, macro recall %.2f%% (%s)%n",
+                    m.count(), 100 * m.accuracy(), 100 * m.macroPrecision(), 100 * m.macroRecall(), compute.label());
             System.out.print(RunFiles.confusionCsv(m, data.classes()));
             if (out != null) {
                 try {
@@ -75,11 +77,18 @@ final class EvaluateCommand implements Callable<Integer> {
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot create " + out, e);
                 }
-                RunFiles.writeMetrics(out.resolve("metrics.json"), m, data.classes(), Map.of("weights", file.toString()));
+                RunFiles.writeMetrics(out.resolve("metrics.json"), m, data.classes(), withCompute(file, compute));
                 RunFiles.writeConfusion(out.resolve("confusion.csv"), m, data.classes());
             }
         }
         return 0;
+    }
+
+    private static Map<String, Object> withCompute(Path weights, Compute compute) {
+        var m = new java.util.LinkedHashMap<String, Object>();
+        m.put("weights", weights.toString());
+        m.putAll(compute.toMap());
+        return m;
     }
 
     private static double[] numbers(String csv) {

@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import org.fkt.regime.PaperPresets;
 import org.fkt.regime.PaperRun;
 import org.fkt.regime.TrainingData;
+import org.fkt.train.Compute;
 import org.fkt.train.StopSignal;
 import org.fkt.train.TrainSettings;
 import picocli.CommandLine.Command;
@@ -87,9 +88,11 @@ final class PaperCommand implements Callable<Integer> {
             rt = saved.rt();
             ft = saved.ft();
         } else {
-            PaperRecord.create(record, new PaperRecord(dataset, ablation, seeds, rt, ft, settings));
         }
-        dataFlags.resolveDevice(console);
+        Compute compute = dataFlags.resolveDevice(console);
+        if (resume == null) {
+            PaperRecord.create(record, new PaperRecord(dataset, ablation, seeds, rt, ft, settings), compute);
+        }
         TrainingData data = dataFlags.open(settings.imageSize(), settings.limitTrain(), dir.resolve("split.csv"),
                 preset.bundled(), preset.normalization(), console);
         String note = preset.shortened(settings, data.trainSet().size(), seeds);
@@ -99,7 +102,7 @@ final class PaperCommand implements Callable<Integer> {
         StopSignal stop = StopSignal.onInterrupt();
         try {
             boolean done = PaperRun.run(new PaperRun.Spec(preset, settings, data, seeds, rt, ft, dir, resume != null,
-                    console, stop, note));
+                    console, stop, note, compute));
             return done ? 0 : StageCommand.INTERRUPTED;
         } finally {
             stop.settle();

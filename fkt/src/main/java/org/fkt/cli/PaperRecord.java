@@ -7,16 +7,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.fkt.train.Checkpoints;
 import org.fkt.io.Json;
+import org.fkt.train.Compute;
 import org.fkt.train.TrainSettings;
 
 /**
  * {@code paper.json}: what a paper run was asked to do (preset, seeds, regimes, resolved settings), written
- * when it starts so that {@code --resume} continues the same run whatever flags are given then.
+ * when it starts so that {@code --resume} continues the same run whatever flags are given then. The device
+ * and TF32 setting it started with are recorded too ({@code device}, {@code tf32}) but not restored: a
+ * resumed run computes where its own {@code --device} says.
  */
 record PaperRecord(String dataset, boolean ablation, int seeds, boolean rt, boolean ft, TrainSettings settings) {
-    static void create(Path file, PaperRecord r) {
+    static void create(Path file, PaperRecord r, Compute compute) {
         try {
             if (Files.exists(file)) {
                 throw new IllegalArgumentException(file.getParent() + " already holds a paper run; pass --resume "
@@ -30,6 +32,7 @@ record PaperRecord(String dataset, boolean ablation, int seeds, boolean rt, bool
             m.put("rt", r.rt());
             m.put("ft", r.ft());
             m.put("settings", r.settings().toMap());
+            m.putAll(compute.toMap());
             AtomicFiles.writeString(file, Json.write(m));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);

@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.fkt.augment.Normalization;
 import org.fkt.regime.StageRun;
 import org.fkt.regime.TrainingData;
+import org.fkt.train.Compute;
 import org.fkt.train.Stage;
 import org.fkt.train.StopSignal;
 import org.fkt.train.TrainSettings;
@@ -56,14 +57,14 @@ abstract class StageCommand implements Callable<Integer> {
         PrintStream console = System.out;
         TrainSettings settings = settings();
         Path dir = resume != null ? resume : out != null ? out : defaultFolder(stage().label());
-        dataFlags.resolveDevice(console);
+        Compute compute = dataFlags.resolveDevice(console);
         TrainingData data = dataFlags.open(settings.imageSize(), settings.limitTrain(), dir.resolve("split.csv"), false,
                 settings.imageSize() <= 64 ? Normalization.CIFAR10 : Normalization.IMAGENET, console);
         StopSignal stop = StopSignal.onInterrupt();
         try {
             String note = settings.limitTrain() > 0 ? "training limited to " + settings.limitTrain() + " images" : null;
             var result = StageRun.run(new StageRun.Spec(stage(), settings, data, dir, initEncoder(), resume != null,
-                    console, stop, note));
+                    console, stop, note, compute));
             return result.stopped() ? INTERRUPTED : 0;
         } finally {
             stop.settle();

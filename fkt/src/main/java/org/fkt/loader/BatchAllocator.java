@@ -1,13 +1,13 @@
 package org.fkt.loader;
 
+import org.fkt.engine.tensor.Device;
 import org.fkt.engine.tensor.Tensor;
 
 /**
- * Where batch memory comes from and how a finished host batch reaches the training device: the seam
- * for the GPU backend. The default {@link #heap()} allocates plain Java arrays and copies them into
- * CPU tensors. A GPU implementation (not written yet: the CUDA backend does not exist) would keep
- * pinned (page-locked) staging buffers, copy each block into one and start an asynchronous
- * host-to-device transfer in {@link #images}; {@link #release} lets it recycle blocks.
+ * Where batch memory comes from and how a finished host batch reaches the training device. The default
+ * {@link #heap()} allocates plain Java arrays and copies them into CPU tensors; {@link #forDevice} gives
+ * the {@link DeviceBatchAllocator} for a GPU, which recycles blocks through {@link #release} and copies
+ * them to the device through the backend's (pinned, asynchronous) host-to-device path.
  */
 public interface BatchAllocator {
     /** A float block of {@code length} elements for a worker to fill (contents may be stale). */
@@ -25,6 +25,11 @@ public interface BatchAllocator {
     /** Heap arrays, CPU tensors (a copy into native memory in the current memory scope). */
     static BatchAllocator heap() {
         return HeapAllocator.INSTANCE;
+    }
+
+    /** {@link #heap()} for the CPU, else a {@link DeviceBatchAllocator} for {@code device}. */
+    static BatchAllocator forDevice(Device device) {
+        return device.kind() == Device.Kind.CPU ? heap() : new DeviceBatchAllocator(device);
     }
 
     /** The default allocator. */

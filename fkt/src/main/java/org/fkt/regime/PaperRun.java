@@ -12,6 +12,7 @@ import org.fkt.report.Metrics;
 import org.fkt.report.PaperTables;
 import org.fkt.report.Scores;
 import org.fkt.train.Checkpoints;
+import org.fkt.train.Compute;
 import org.fkt.io.Json;
 import org.fkt.train.StopSignal;
 import org.fkt.train.TrainSettings;
@@ -27,7 +28,7 @@ public final class PaperRun {
 
     /** What to run; {@code note} says how the run is shorter than the paper's, or is null. */
     public record Spec(PaperPresets preset, TrainSettings settings, TrainingData data, int seeds, boolean rt,
-                       boolean ft, Path dir, boolean resume, PrintStream out, StopSignal stop, String note) {
+                       boolean ft, Path dir, boolean resume, PrintStream out, StopSignal stop, String note, Compute compute) {
     }
 
     /** Runs every seed and regime; returns false when stopped on request (the table is not printed). */
@@ -43,7 +44,7 @@ public final class PaperRun {
             if (spec.rt()) {
                 spec.out().printf("%n== seed %d: representational transfer (pretrain, then fine-tune) ==%n", s.seed());
                 Metrics m = Regimes.representational(s, spec.data(), seedDir.resolve("rt"), spec.resume(), spec.out(),
-                        spec.stop(), spec.note());
+                        spec.stop(), spec.note(), spec.compute());
                 if (m == null) {
                     return false;
                 }
@@ -53,7 +54,7 @@ public final class PaperRun {
             if (spec.ft()) {
                 spec.out().printf("%n== seed %d: functional transfer (joint) ==%n", s.seed());
                 Metrics m = Regimes.functional(s, spec.data(), seedDir.resolve("ft"), spec.resume(), spec.out(),
-                        spec.stop(), spec.note());
+                        spec.stop(), spec.note(), spec.compute());
                 if (m == null) {
                     return false;
                 }
@@ -69,12 +70,14 @@ public final class PaperRun {
                 : PaperTables.tableII(results, spec.note(), charset);
         spec.out().println();
         spec.out().print(table);
+        spec.out().println("computed on " + spec.compute().label());
         var summary = new LinkedHashMap<String, Object>();
         summary.put("preset", spec.preset().name());
         summary.put("table", spec.preset().table());
         summary.put("settings", spec.settings().toMap());
         summary.put("data", spec.data().describe());
         summary.put("shortened", spec.note());
+        summary.putAll(spec.compute().toMap());
         summary.put("seeds", perSeed);
         AtomicFiles.writeString(spec.dir().resolve("table.txt"), table);
         AtomicFiles.writeString(spec.dir().resolve("results.json"), Json.write(summary));

@@ -13,7 +13,9 @@ import org.fkt.nn.models.ResNet;
 import org.fkt.nn.models.ResNetConfig;
 import org.fkt.report.Metrics;
 import org.fkt.report.RunFiles;
+import org.fkt.engine.tensor.Device;
 import org.fkt.train.Checkpoints;
+import org.fkt.train.Compute;
 import org.fkt.train.Evaluator;
 import org.fkt.io.Json;
 import org.fkt.train.Stage;
@@ -37,9 +39,15 @@ public final class StageRun {
     /**
      * @param initEncoder weights whose encoder starts this stage (fine-tuning), or null
      * @param note        a line saying the run was shortened, or null
+     * @param compute     the device (and TF32 setting) the model, batches and optimizer state live on
      */
     public record Spec(Stage stage, TrainSettings settings, TrainingData data, Path dir, Path initEncoder,
-                       boolean resume, PrintStream out, StopSignal stop, String note) {
+                       boolean resume, PrintStream out, StopSignal stop, String note, Compute compute) {
+        /** A stage on the CPU. */
+        public Spec(Stage stage, TrainSettings settings, TrainingData data, Path dir, Path initEncoder,
+                    boolean resume, PrintStream out, StopSignal stop, String note) {
+            this(stage, settings, data, dir, initEncoder, resume, out, stop, note, Compute.CPU);
+        }
     }
 
     /** The outcome: stopped on request, or complete with the test metrics (null for pretraining). */
@@ -53,16 +61,20 @@ public final class StageRun {
         PrintStream out = spec.out();
         var config = new ResNetConfig(settings.arch(), settings.stem(), data.classes().size(),
                 settings.projectorHidden(), settings.projOut());
+        Device device = spec.compute().device();
         try (ResNet model = new ResNet(config, settings.seed())) {
+            model.to(device);   // initialised on the CPU from the seed, so every device starts from the same weights
             Path checkpoints = dir.resolve("checkpoints");
             if (spec.initEncoder() != null && Checkpoints.read(checkpoints) == null) {
                 Checkpoints.loadModel(spec.initEncoder(), model, true);
             }
-            out.printf("%s: %s %s stem, %dx%d, batch %d, %d epoch%s -> %s%n", spec.stage().label(), settings.arch().label(),
-                    settings.stem().name().toLowerCase(java.util.Locale.ROOT), settings.imageSize(), settings.imageSize(),
-                    settings.batchSize(), settings.epochs(), settings.epochs() == 1 ? "" : "s", dir);
-            var source = data.train(spec.stage(), settings);
-            Evaluator evaluator = spec.stage().classifies() ? new Evaluator(data.test(settings), data.classes().size()) : null;
+            out.printf("%s: %s %s stem, %dx%d, batch %d, %d epoch%s on %s -> %s%n", spec.stage().label(),
+                    settings.arch().label(), settings.stem().name().toLowerCase(java.util.Locale.ROOT), settings.imageSize(),
+                    settings.imageSize(), settings.batchSize(), settings.epochs(), settings.epochs() == 1 ? "" : "s",
+                    spec.compute().label(), dir);
+            var source = data.train(spec.stage(), settings, device);
+            Evaluator evaluator = spec.stage().classifies()
+                    ? new Evaluator(data.test(settings, device), data.classes().size()) : null;
             var listener = new RunListener(dir, out);
             Trainer.Outcome outcome = new Trainer(spec.stage(), model, settings, checkpoints)
                     .run(source, evaluator, listener, spec.stop());
@@ -78,13 +90,15 @@ public final class StageRun {
                 Map<String, Object> extra = new LinkedHashMap<>();
                 extra.put("stage", spec.stage().label());
                 extra.put("split", "test");
+                extra.putAll(spec.compute().toMap());
                 if (spec.note() != null) {
                     extra.put("note", spec.note());
                 }
                 RunFiles.writeMetrics(dir.resolve("metrics.json"), test, data.classes(), extra);
                 RunFiles.writeConfusion(dir.resolve("confusion.csv"), test, data.classes());
-                out.printf("%s test: accuracy %.2f%%, macro precision %.2f%%, macro recall %.2f%%%n", spec.stage().label(),
-                        100 * test.accuracy(), 100 * test.macroPrecision(), 100 * test.macroRecall());
+                out.printf("%s test: accuracy %.2f%%, macro precision %.2f%%, macro recall %.2f%% (%s)%n",
+                        spec.stage().label(), 100 * test.accuracy(), 100 * test.macroPrecision(), 100 * test.macroRecall(),
+                        spec.compute().label());
             }
             return new Result(spec.stage(), dir, false, test);
         }
@@ -134,7 +148,7 @@ public final class StageRun {
             record.put("classes", spec.data().classes());
             record.put("optimizer_groups", optimizerGroups(spec));
             record.put("init_encoder", spec.initEncoder() == null ? null : spec.initEncoder().toString());
-            record.put("device", "cpu");
+            record.putAll(spec.compute().toMap());
             record.put("shortened", spec.note());
             AtomicFiles.writeString(config, Json.write(record));
             return spec.settings();

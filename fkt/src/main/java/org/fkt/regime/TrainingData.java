@@ -6,6 +6,8 @@ import org.fkt.augment.Augmentations;
 import org.fkt.augment.Normalization;
 import org.fkt.data.DataSplits;
 import org.fkt.data.Dataset;
+import org.fkt.engine.tensor.Device;
+import org.fkt.loader.BatchAllocator;
 import org.fkt.loader.Loader;
 import org.fkt.train.EpochSource;
 import org.fkt.train.Stage;
@@ -61,14 +63,19 @@ public final class TrainingData {
                 classes().size(), classes());
     }
 
-    /** Shuffled, augmented batches for {@code stage}; the last partial batch is dropped. */
+    /** Shuffled, augmented CPU batches for {@code stage}; the last partial batch is dropped. */
     public EpochSource train(Stage stage, TrainSettings s) {
+        return train(stage, s, Device.CPU);
+    }
+
+    /** Shuffled, augmented batches for {@code stage} on {@code device}; the last partial batch is dropped. */
+    public EpochSource train(Stage stage, TrainSettings s, Device device) {
         if (train.size() < s.batchSize()) {
             throw new IllegalArgumentException("data: " + train.size() + " training images are fewer than one batch of "
                     + s.batchSize() + "; lower --batch-size");
         }
         var b = Loader.builder(train).batchSize(s.batchSize()).imageSize(s.imageSize()).seed(s.seed())
-                .workers(s.workers()).shuffle(true).dropLast(true);
+                .workers(s.workers()).shuffle(true).dropLast(true).allocator(BatchAllocator.forDevice(device));
         if (stage.objective().hasContrastive()) {
             b.contrastive(Augmentations.named(s.augmentation(), s.imageSize(), normalization));
         }
@@ -80,10 +87,15 @@ public final class TrainingData {
         return new LoaderSource(b.build());
     }
 
-    /** Every test image once, in order, resized only. */
+    /** Every test image once, in order, resized only, as CPU batches. */
     public EpochSource test(TrainSettings s) {
+        return test(s, Device.CPU);
+    }
+
+    /** Every test image once, in order, resized only, as batches on {@code device}. */
+    public EpochSource test(TrainSettings s, Device device) {
         return new LoaderSource(Loader.builder(test).batchSize(s.batchSize()).imageSize(s.imageSize()).seed(0)
-                .workers(s.workers()).shuffle(false).dropLast(false)
+                .workers(s.workers()).shuffle(false).dropLast(false).allocator(BatchAllocator.forDevice(device))
                 .supervised(Augmentations.named("eval", s.imageSize(), normalization)).build());
     }
 }

@@ -122,7 +122,10 @@ public final class Checkpoints {
                         throw new IllegalArgumentException("checkpoint " + file + ": '" + e.getKey() + "' is "
                                 + src.describe() + ", the model has " + e.getValue().describe());
                     }
-                    e.getValue().backend().copy(src.to(e.getValue().dtype()), e.getValue());
+                    Tensor dst = e.getValue();
+                    Tensor typed = src.dtype() == dst.dtype() ? src : src.to(dst.dtype());
+                    Tensor placed = typed.device().equals(dst.device()) ? typed : typed.to(dst.device());
+                    dst.backend().copy(placed, dst);
                 }
             }
         } else {

@@ -20,6 +20,10 @@ import org.fkt.report.Metrics;
  * finds a checkpoint in its folder continues from it: same weights, optimizer buffers, step counts and
  * data position, so the resumed run computes exactly what the uninterrupted one would have.
  *
+ * <p>On a GPU a step reads the device once ({@link StepReadout}: loss terms and predictions, after the
+ * forward, so a non-finite loss still stops the run before the optimizer step); the rest of the step is
+ * queued without host synchronisation.
+ *
  * <p>With a frozen encoder (linear evaluation) the encoder runs in evaluation mode without gradients
  * and only the classifier learns.
  */
@@ -114,9 +118,10 @@ public final class Trainer {
         try (var scope = MemoryScope.open()) {
             EpochSource.StepInput in = feed.next();
             StepResult r = forward(in.batch());
-            double loss = r.loss().item();
-            double contrastive = r.contrastiveLoss() == null ? Double.NaN : r.contrastiveLoss().item();
-            double supervised = r.supervisedLoss() == null ? Double.NaN : r.supervisedLoss().item();
+            StepReadout.Values read = StepReadout.read(r);   // the step's one device-to-host read
+            double loss = read.loss();
+            double contrastive = read.contrastive();
+            double supervised = read.supervised();
             if (!Double.isFinite(loss)) {
                 throw new TrainingDiverged(stage, epoch, b, loss, contrastive, supervised,
                         Files.exists(checkpoints.resolve(Checkpoints.INDEX)) ? checkpoints : null);
@@ -124,7 +129,7 @@ public final class Trainer {
             optimizer.clearGrads();
             r.loss().backward();
             optimizer.step();
-            int correct = r.logits() == null ? 0 : correct(r.logits(), in.labels());
+            int correct = read.predicted() == null ? 0 : correct(read.predicted(), in.labels());
             double seconds = (System.nanoTime() - t0) / 1e9;
             listener.stepDone(new TrainingListener.StepLog(stage, epoch, b, batches, loss, contrastive, supervised,
                     in.size(), seconds));
@@ -145,8 +150,7 @@ public final class Trainer {
         return new StepResult(loss, null, loss, logits, null);
     }
 
-    private static int correct(Tensor logits, int[] labels) {
-        int[] p = Ops.argmax(logits).toIntArray();
+    private static int correct(int[] p, int[] labels) {
         int n = 0;
         for (int i = 0; i < p.length; i++) {
             n += p[i] == labels[i] ? 1 : 0;

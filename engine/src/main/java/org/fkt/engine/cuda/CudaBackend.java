@@ -78,6 +78,11 @@ public final class CudaBackend implements Backend {
         CudaDriver.of(device).allocator().resetPeak();
     }
 
+    /** Frees the device memory {@code device}'s caching allocator holds but no tensor uses. */
+    public static void emptyCache(Device device) {
+        CudaDriver.of(device).allocator().emptyCache();
+    }
+
     /** Waits until every queued operation of {@code device} has finished. */
     public static void synchronize(Device device) {
         CudaDriver.of(device).synchronize();

@@ -36,14 +36,16 @@ public final class StepDump {
     public static double run(Config c) {
         int hidden = c.projectionHidden() > 0 ? c.projectionHidden() : c.architecture().featureWidth();
         var modelConfig = new ResNetConfig(c.architecture(), c.stem(), c.classes(), hidden, c.projectionOut());
-        if (!c.device().equals(Device.CPU)) {
-            throw new IllegalArgumentException("dump: device " + c.device() + " is not available in this build (cpu only)");
+        if (!c.device().equals(Device.CPU) && c.dtype() != DType.FLOAT32) {
+            throw new IllegalArgumentException("dump: " + c.dtype().label() + " is the CPU's reference mode; on "
+                    + c.device() + " use float32");
         }
         try (ResNet model = new ResNet(modelConfig, 0); var scope = MemoryScope.open()) {
+            model.to(c.device());
             Safetensors.loadInto(c.weights(), model.stateDict());
             model.afterLoad();
             model.train(true);
-            Batch batch = readBatch(c.batch());
+            Batch batch = onDevice(readBatch(c.batch()), c.device());
             if (c.dtype() != DType.FLOAT32) {
                 model.to(c.dtype());
                 batch = new Batch(convert(batch.images(), c.dtype()), batch.labels(), convert(batch.view1(), c.dtype()),
@@ -75,6 +77,18 @@ public final class StepDump {
                     "architecture", c.architecture().label(), "stem", c.stem().label()));
             return r.loss().item();
         }
+    }
+
+    private static Batch onDevice(Batch b, Device device) {
+        if (device.equals(Device.CPU)) {
+            return b;
+        }
+        return new Batch(move(b.images(), device), move(b.labels(), device), move(b.view1(), device),
+                move(b.view2(), device));
+    }
+
+    private static Tensor move(Tensor t, Device device) {
+        return t == null ? null : t.to(device);
     }
 
     private static Tensor convert(Tensor t, DType type) {
