@@ -7,7 +7,9 @@
       the state_dict's names, shapes and dtypes, one per line
   torch_step.py run  --arch A --stem S --classes K --objective O --weights W --batch B --out O.safetensors
                      [--temperature T] [--lambda L] [--proj-hidden H] [--proj-out P] [--double]
-      one training-mode forward and backward, written with the same names `fkt dump` writes
+                     [--device cpu|cuda[:N]] [--tf32]
+      one training-mode forward and backward, written with the same names `fkt dump` writes; on a CUDA
+      device TF32 is off (plain float32 GEMMs and convolutions) unless --tf32 is given
 
 The model is torchvision's ResNet (the CIFAR stem swaps conv1 for a 3x3 stride-1 convolution and
 drops the max-pool) with `fc` and a `projector` (Linear-ReLU-Linear) on the pooled features.
@@ -79,12 +81,16 @@ def make(args):
 def run(args):
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     dtype = torch.float64 if args.double else torch.float32
+    device = torch.device(args.device)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = args.tf32
+        torch.backends.cudnn.allow_tf32 = args.tf32
     model = build(args.arch, args.stem, args.classes, args.proj_hidden, args.proj_out)
     weights = safetensors_torch.load(args.weights)
     model.load_state_dict(weights, strict=True)
-    model = model.to(dtype)
+    model = model.to(device=device, dtype=dtype)
     model.train()
-    batch = safetensors_torch.load(args.batch)
+    batch = {k: v.to(device) for k, v in safetensors_torch.load(args.batch).items()}
     out = {}
     terms = []
     if args.objective in ("contrastive", "joint"):
@@ -111,7 +117,7 @@ def run(args):
     for name, b in model.named_buffers():
         if name.endswith("running_mean") or name.endswith("running_var"):
             out["running." + name] = b
-    safetensors_torch.save({k: v.detach().reshape(v.shape) for k, v in out.items()}, args.out)
+    safetensors_torch.save({k: v.detach().cpu().reshape(v.shape) for k, v in out.items()}, args.out)
 
 
 def main():
@@ -137,6 +143,8 @@ def main():
     run_p.add_argument("--temperature", type=float, default=0.5)
     run_p.add_argument("--lambda", dest="lam", type=float, default=1.0)
     run_p.add_argument("--double", action="store_true")
+    run_p.add_argument("--device", default="cpu", help="cpu (default) or cuda[:N]")
+    run_p.add_argument("--tf32", action="store_true", help="let cuBLAS/cuDNN use TF32 on a CUDA device")
     args = parser.parse_args()
     {"make": make, "run": run, "names": names}[args.command](args)
 

@@ -51,6 +51,33 @@ public final class TorchOracle {
         Assumptions.assumeTrue(available(), () -> "PyTorch not available: " + reason);
     }
 
+    private static String cudaReason;
+
+    /**
+     * Skips the calling test, printing why, unless PyTorch is available and sees a CUDA device (the
+     * peer of the engine's GPU parity tests; on a GPU server point -Dfkt.python at the interpreter that
+     * holds the CUDA build of torch).
+     */
+    public static synchronized void assumeCuda() {
+        assumeAvailable();
+        if (cudaReason == null) {
+            try {
+                var p = new ProcessBuilder(PYTHON, "-c",
+                        "import torch; print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'none')")
+                        .redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                boolean ok = p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0 && !lastLine(out).equals("none");
+                cudaReason = ok ? "" : PYTHON + "'s torch sees no CUDA device (" + lastLine(out) + ")";
+            } catch (IOException | InterruptedException e) {
+                cudaReason = PYTHON + " could not be started: " + e.getMessage();
+            }
+            if (!cudaReason.isEmpty()) {
+                System.out.println("SKIPPED: PyTorch GPU parity test: " + cudaReason);
+            }
+        }
+        Assumptions.assumeTrue(cudaReason.isEmpty(), () -> "PyTorch without CUDA: " + cudaReason);
+    }
+
     /** Runs python/{@code script} with {@code args} from the repository root; returns its stdout. */
     public static String run(String script, String... args) {
         Path root = repositoryRoot();
@@ -81,8 +108,15 @@ public final class TorchOracle {
         }
     }
 
-    /** The folder holding python/ (Surefire runs tests from a module folder). */
+    /**
+     * The folder holding python/: -Dfkt.python.root (the distribution's launcher sets it), else the first
+     * folder above the working directory that has one (Surefire runs tests from a module folder).
+     */
     public static Path repositoryRoot() {
+        String root = System.getProperty("fkt.python.root");
+        if (root != null && Files.isDirectory(Path.of(root, "python"))) {
+            return Path.of(root);
+        }
         Path p = Path.of("").toAbsolutePath();
         while (p != null && !Files.isDirectory(p.resolve("python"))) {
             p = p.getParent();

@@ -1,0 +1,122 @@
+package org.fkt.nn.objective;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.fkt.engine.backend.Backends;
+import org.fkt.engine.memory.MemoryScope;
+import org.fkt.engine.tensor.DType;
+import org.fkt.engine.tensor.Device;
+import org.fkt.engine.tensor.Tensor;
+import org.fkt.nn.io.Safetensors;
+import org.fkt.nn.models.Architecture;
+import org.fkt.nn.models.Stem;
+import org.fkt.nn.testing.TorchOracle;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * `fkt dump --device cuda:0` against PyTorch on the same GPU: one training step of ResNet-50 (both stems)
+ * for the three objectives from the same weights and batch, TF32 off on both sides. Every output (loss
+ * terms, logits, projections, every parameter gradient, every running statistic) must be within 1e-4
+ * relative (||a - b|| / ||b||) of PyTorch's, as on the CPU ({@link DumpParityTest}). A tensor that misses
+ * it is judged against PyTorch's float64 run on the CPU: the engine's float32 error must be at most twice
+ * the larger of PyTorch's own float32 errors (on the GPU and on the CPU); a tensor above that but within
+ * {@link #KINK_FACTOR} times is reported as a ReLU/max-pool kink crossed by rounding (the engine refuses
+ * float64 on a GPU, so the CPU test's float64 cross-check cannot separate the two here); beyond that the
+ * test fails. Needs a CUDA device for the engine and a CUDA build of PyTorch (-Dfkt.python); skips with
+ * the reason elsewhere, also on the CPU emulator, whose PyTorch has no GPU.
+ */
+@Tag("gpu")
+class CudaDumpParityTest {
+    private static final Device GPU = Device.cuda(0);
+    private static final double TOLERANCE = 1e-4;
+    /** How far past twice PyTorch's float32 error a tensor may go before it counts as a bug, not a kink. */
+    private static final double KINK_FACTOR = 10;
+
+    @ParameterizedTest(name = "{0} {1} stem, {2}")
+    @CsvSource({
+        "resnet50, cifar, supervised", "resnet50, cifar, contrastive", "resnet50, cifar, joint",
+        "resnet50, imagenet, supervised", "resnet50, imagenet, contrastive", "resnet50, imagenet, joint",
+    })
+    void stepMatchesPyTorchOnTheSameGpu(String arch, String stem, String objective, @TempDir Path dir) {
+        String reason = Backends.unavailableReason(Device.Kind.CUDA);
+        Assumptions.assumeTrue(Backends.available(Device.Kind.CUDA), () -> "no usable CUDA device: " + reason);
+        TorchOracle.assumeCuda();
+        int size = stem.equals("cifar") ? 32 : 128;
+        String classes = "5";
+        Path weights = dir.resolve("w.safetensors");
+        Path batch = dir.resolve("b.safetensors");
+        long seed = System.nanoTime() % 100000;
+        System.out.println(arch + " " + stem + " " + objective + " on " + GPU + ": seed " + seed);
+        TorchOracle.run("torch_step.py", "make", "--arch", arch, "--stem", stem, "--classes", classes, "--proj-hidden",
+                "64", "--proj-out", "32", "--batch", "4", "--size", Integer.toString(size), "--seed",
+                Long.toString(seed), "--weights", weights.toString(), "--batch-out", batch.toString());
+        Path ours = dir.resolve("engine.safetensors");
+        StepDump.run(new StepDump.Config(Architecture.parse(arch), Stem.parse(stem), 5, Objective.parse(objective),
+                weights, batch, ours, 0.5, 1.0, 64, 32, GPU, DType.FLOAT32));
+        List<String> run = List.of("run", "--arch", arch, "--stem", stem, "--classes", classes, "--proj-hidden", "64",
+                "--proj-out", "32", "--objective", objective, "--weights", weights.toString(), "--batch",
+                batch.toString());
+        Path torchGpu = dir.resolve("torch-gpu.safetensors");
+        TorchOracle.run("torch_step.py", with(run, "--device", "cuda:0", "--out", torchGpu.toString()));
+        try (var scope = MemoryScope.open()) {
+            Map<String, Tensor> engine = Safetensors.read(ours);
+            Map<String, Tensor> reference = Safetensors.read(torchGpu);
+            assertEquals(reference.keySet(), engine.keySet(), "output names");
+            Map<String, Tensor> cpu32 = null;
+            Map<String, Tensor> cpu64 = null;
+            List<String> failures = new ArrayList<>();
+            List<String> kinks = new ArrayList<>();
+            int viaFloat64 = 0;
+            for (String name : reference.keySet()) {
+                double[] a = engine.get(name).toDoubleArray();
+                double[] b = reference.get(name).toDoubleArray();
+                double rel = DumpParityTest.relative(a, b);
+                if (rel <= TOLERANCE) {
+                    continue;
+                }
+                if (cpu64 == null) {
+                    Path p32 = dir.resolve("torch-cpu32.safetensors");
+                    Path p64 = dir.resolve("torch-cpu64.safetensors");
+                    TorchOracle.run("torch_step.py", with(run, "--out", p32.toString()));
+                    TorchOracle.run("torch_step.py", with(run, "--out", p64.toString(), "--double"));
+                    cpu32 = Safetensors.read(p32);
+                    cpu64 = Safetensors.read(p64);
+                }
+                double[] exact = cpu64.get(name).toDoubleArray();
+                double engineError = DumpParityTest.relative(a, exact);
+                double torchError = Math.max(DumpParityTest.relative(b, exact),
+                        DumpParityTest.relative(cpu32.get(name).toDoubleArray(), exact));
+                viaFloat64++;
+                String line = String.format("%s: vs torch on the GPU %.3g; vs float64 engine %.3g, torch float32 %.3g",
+                        name, rel, engineError, torchError);
+                if (!(engineError <= 2 * torchError)) {
+                    (engineError <= 2 * KINK_FACTOR * torchError ? kinks : failures).add(line);
+                }
+            }
+            if (!kinks.isEmpty()) {
+                System.out.println("float32 error above twice PyTorch's, within " + KINK_FACTOR
+                        + "x of that (ReLU/max-pool kinks crossed by rounding):\n" + String.join("\n", kinks));
+            }
+            System.out.printf("%s %s %s on %s: %d tensors, %d judged against float64%n", arch, stem, objective, GPU,
+                    reference.size(), viaFloat64);
+            if (!failures.isEmpty()) {
+                fail(failures.size() + " tensors differ from PyTorch on the same GPU:\n" + String.join("\n", failures));
+            }
+        }
+    }
+
+    private static String[] with(List<String> base, String... more) {
+        List<String> all = new ArrayList<>(base);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+}
