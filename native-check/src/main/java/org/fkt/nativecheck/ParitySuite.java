@@ -18,7 +18,7 @@ import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 
-/** The GPU-versus-CPU parity suite: every JUnit test tagged "gpu" under org.fkt (the engine's test jar). */
+/** The GPU-versus-CPU parity suite: every JUnit test tagged "gpu" under org.fkt (the test jars of engine, nn and fkt). */
 final class ParitySuite {
 
     /** One finished test. */
@@ -86,7 +86,7 @@ final class ParitySuite {
         int failed = count(rows, "FAILED");
         int skipped = count(rows, "SKIPPED");
         out.printf("%d passed, %d failed, %d skipped%s%n", passed, failed, skipped,
-                found == 0 ? " (no parity test on the class path: is the engine test jar in lib/?)" : "");
+                found == 0 ? " (no parity test on the class path: are the engine, nn and fkt test jars in lib/?)" : "");
         return new Result(List.copyOf(rows), found, passed, failed, skipped);
     }
 
