@@ -19,7 +19,7 @@ mkdir -p "$out"
 
 if [[ "$stage" == pack ]]; then
     source scripts/java25.sh
-    mvn -B -q -ntp package -DskipTests -Ddist.jlink=true -pl native-check -am || exit 1
+    mvn -B -q -ntp package -DskipTests -Dfkt.emu.skip=true -Ddist.jlink=true -pl native-check -am || exit 1
     mkdir -p dist-carry
     cp native-check/target/fkt-dist.tar.gz dist-carry/
     ls -l dist-carry/fkt-dist.tar.gz
