@@ -1,17 +1,23 @@
 // Fake CUDA driver (built as libcuda.so.1) of the CPU emulator: the driver API functions the engine,
 // JCuda and the tests call, with real semantics on host memory. Device pointers are host addresses (256-byte
 // aligned); every call runs synchronously on the calling thread, so streams and events only keep their
-// bookkeeping (an event's time is the host's wall clock when it is recorded). The device reports itself as
-// "FKT CPU emulator", compute capability 9.0, FKT_EMU_SM_COUNT multiprocessors (default 8) and
-// FKT_EMU_MEMORY_MIB of memory (default 8192); allocations beyond it fail with CUDA_ERROR_OUT_OF_MEMORY.
+// bookkeeping (an event's time is the host's wall clock when it is recorded). There are FKT_EMU_DEVICES
+// devices (default 1), each with its own primary context; each reports itself as "FKT CPU emulator",
+// compute capability 9.0, FKT_EMU_SM_COUNT multiprocessors (default 8) and FKT_EMU_MEMORY_MIB of memory
+// (default 8192); allocations beyond it fail with CUDA_ERROR_OUT_OF_MEMORY. There is no peer access.
 // Checks a real driver makes too: cuInit first, a current context for memory, module and launch calls,
-// copies and memsets inside one live allocation, valid handles. Checks of its own: new allocations are
+// copies and memsets inside one live allocation, valid handles, streams, events and functions used in the
+// context they were made in. Checks of its own: copies, memsets, frees and address queries (which the fake
+// cuBLAS and cuDNN make for every operand) of another device's memory than the current context's fail with a
+// report naming both devices (kernel arguments are opaque here, so a kernel given another device's pointer
+// is not caught); new allocations are
 // filled with 0xff bytes (NaN as floats), and 256 canary bytes after each allocation are verified at free
 // and at every stream, event and context synchronisation (CUDA_ERROR_ILLEGAL_ADDRESS, with the allocation's
 // size, on stderr). Kernels come from the emulator's table, not from the module image, which is only checked
 // to look like a fatbin, an ELF cubin or PTX. Names JCuda imports that are not defined here are generated
 // stubs (stubs.cpp, from driver-symbols.txt) returning CUDA_ERROR_NOT_SUPPORTED. Memory functions are in
 // emu_driver_memory.cpp, the declarations both share in emu_driver.h.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -28,7 +34,7 @@ std::set<Stream*> streams;
 
 namespace {
 
-Context primary;
+Context primaries[16];
 std::set<Event*> events;
 std::set<Module*> modules;
 std::map<std::string, Function*> functions;
@@ -43,6 +49,11 @@ long env_long(const char* name, long fallback) {
 std::size_t total_memory() {
     static std::size_t t = (std::size_t)env_long("FKT_EMU_MEMORY_MIB", 8192) << 20;
     return t;
+}
+
+int device_count() {
+    static int n = (int)std::max(1L, std::min(16L, env_long("FKT_EMU_DEVICES", 1)));
+    return n;
 }
 
 int sm_count() {
@@ -61,9 +72,33 @@ CUresult ready() {
     return current == nullptr ? CUDA_ERROR_INVALID_CONTEXT : CUDA_SUCCESS;
 }
 
-bool valid_stream(Stream* s) {
-    return s == nullptr || streams.count(s) != 0;
+bool valid_stream(Stream* s, bool current_only) {
+    if (s == nullptr) {
+        return true;
+    }
+    if (streams.count(s) == 0) {
+        return false;
+    }
+    if (current_only && s->ctx != current) {
+        report_foreign("a stream", s->ctx);
+        return false;
+    }
+    return true;
 }
+
+void report_foreign(const char* what, const Context* owner) {
+    std::fprintf(stderr, "CUDA emulator: %s of device %d's context used while device %d's context is current\n", what,
+                 owner->device, current == nullptr ? -1 : current->device);
+}
+
+namespace {
+
+// A device ordinal this driver has.
+bool valid_device(CUdevice dev) {
+    return dev >= 0 && dev < device_count();
+}
+
+}  // namespace
 
 namespace {
 
@@ -129,7 +164,7 @@ API CUresult cuDeviceGetCount(int* count) {
     if (count == nullptr) {
         return CUDA_ERROR_INVALID_VALUE;
     }
-    *count = 1;
+    *count = device_count();
     return CUDA_SUCCESS;
 }
 
@@ -140,10 +175,10 @@ API CUresult cuDeviceGet(CUdevice* device, int ordinal) {
     if (device == nullptr) {
         return CUDA_ERROR_INVALID_VALUE;
     }
-    if (ordinal != 0) {
+    if (!valid_device(ordinal)) {
         return CUDA_ERROR_INVALID_DEVICE;
     }
-    *device = 0;
+    *device = ordinal;
     return CUDA_SUCCESS;
 }
 
@@ -151,7 +186,7 @@ API CUresult cuDeviceGetName(char* name, int len, CUdevice dev) {
     if (!initialised) {
         return CUDA_ERROR_NOT_INITIALIZED;
     }
-    if (dev != 0) {
+    if (!valid_device(dev)) {
         return CUDA_ERROR_INVALID_DEVICE;
     }
     if (name == nullptr || len <= 0) {
@@ -165,7 +200,7 @@ API CUresult cuDeviceTotalMem_v2(std::size_t* bytes, CUdevice dev) {
     if (!initialised) {
         return CUDA_ERROR_NOT_INITIALIZED;
     }
-    if (dev != 0) {
+    if (!valid_device(dev)) {
         return CUDA_ERROR_INVALID_DEVICE;
     }
     if (bytes == nullptr) {
@@ -176,7 +211,7 @@ API CUresult cuDeviceTotalMem_v2(std::size_t* bytes, CUdevice dev) {
 }
 
 API CUresult cuDeviceComputeCapability(int* major, int* minor, CUdevice dev) {
-    if (dev != 0) {
+    if (!valid_device(dev)) {
         return CUDA_ERROR_INVALID_DEVICE;
     }
     *major = 9;
@@ -188,7 +223,7 @@ API CUresult cuDeviceGetAttribute(int* value, int attribute, CUdevice dev) {
     if (!initialised) {
         return CUDA_ERROR_NOT_INITIALIZED;
     }
-    if (dev != 0) {
+    if (!valid_device(dev)) {
         return CUDA_ERROR_INVALID_DEVICE;
     }
     if (value == nullptr) {
@@ -227,47 +262,48 @@ API CUresult cuDevicePrimaryCtxRetain(Context** ctx, CUdevice dev) {
     if (!initialised) {
         return CUDA_ERROR_NOT_INITIALIZED;
     }
-    if (dev != 0) {
+    if (!valid_device(dev)) {
         return CUDA_ERROR_INVALID_DEVICE;
     }
     if (ctx == nullptr) {
         return CUDA_ERROR_INVALID_VALUE;
     }
-    primary.retained++;
-    *ctx = &primary;
+    primaries[dev].device = dev;
+    primaries[dev].retained++;
+    *ctx = &primaries[dev];
     return CUDA_SUCCESS;
 }
 
 API CUresult cuDevicePrimaryCtxRelease_v2(CUdevice dev) {
     std::lock_guard<std::recursive_mutex> g(mutex);
-    if (dev != 0) {
+    if (!valid_device(dev)) {
         return CUDA_ERROR_INVALID_DEVICE;
     }
-    if (primary.retained == 0) {
+    if (primaries[dev].retained == 0) {
         return CUDA_ERROR_INVALID_CONTEXT;
     }
-    primary.retained--;
+    primaries[dev].retained--;
     return CUDA_SUCCESS;
 }
 
 API CUresult cuDevicePrimaryCtxGetState(CUdevice dev, unsigned* flags, int* active) {
-    if (dev != 0) {
+    if (!valid_device(dev)) {
         return CUDA_ERROR_INVALID_DEVICE;
     }
     *flags = 0;
-    *active = primary.retained > 0;
+    *active = primaries[dev].retained > 0;
     return CUDA_SUCCESS;
 }
 
 API CUresult cuDevicePrimaryCtxSetFlags_v2(CUdevice dev, unsigned) {
-    return dev == 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_DEVICE;
+    return valid_device(dev) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_DEVICE;
 }
 
 API CUresult cuCtxSetCurrent(Context* ctx) {
     if (!initialised) {
         return CUDA_ERROR_NOT_INITIALIZED;
     }
-    if (ctx != nullptr && ctx != &primary) {
+    if (ctx != nullptr && (ctx < primaries || ctx >= primaries + device_count())) {
         return CUDA_ERROR_INVALID_CONTEXT;
     }
     current = ctx;
@@ -285,7 +321,7 @@ API CUresult cuCtxGetCurrent(Context** ctx) {
 API CUresult cuCtxGetDevice(CUdevice* dev) {
     CUresult r = ready();
     if (r == CUDA_SUCCESS) {
-        *dev = 0;
+        *dev = current->device;
     }
     return r;
 }
@@ -305,7 +341,7 @@ API CUresult cuStreamCreate(Stream** stream, unsigned flags) {
     if (stream == nullptr || flags > 1) {
         return CUDA_ERROR_INVALID_VALUE;
     }
-    *stream = new Stream{flags};
+    *stream = new Stream{flags, current};
     streams.insert(*stream);
     return CUDA_SUCCESS;
 }
@@ -329,17 +365,17 @@ API CUresult cuStreamSynchronize(Stream* stream) {
     if (r != CUDA_SUCCESS) {
         return r;
     }
-    return valid_stream(stream) ? check_all("cuStreamSynchronize") : CUDA_ERROR_INVALID_HANDLE;
+    return valid_stream(stream, false) ? check_all("cuStreamSynchronize") : CUDA_ERROR_INVALID_HANDLE;
 }
 
 API CUresult cuStreamQuery(Stream* stream) {
     std::lock_guard<std::recursive_mutex> g(mutex);
-    return valid_stream(stream) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+    return valid_stream(stream, false) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
 }
 
 API CUresult cuStreamWaitEvent(Stream* stream, Event* event, unsigned) {
     std::lock_guard<std::recursive_mutex> g(mutex);
-    return valid_stream(stream) && events.count(event) != 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+    return valid_stream(stream, false) && events.count(event) != 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
 }
 
 API CUresult cuEventCreate(Event** event, unsigned flags) {
@@ -351,7 +387,7 @@ API CUresult cuEventCreate(Event** event, unsigned flags) {
     if (event == nullptr || (flags & ~0x7u) != 0) {
         return CUDA_ERROR_INVALID_VALUE;
     }
-    *event = new Event{flags};
+    *event = new Event{flags, current};
     events.insert(*event);
     return CUDA_SUCCESS;
 }
@@ -363,6 +399,10 @@ API CUresult cuEventRecord(Event* event, Stream* stream) {
         return r;
     }
     if (events.count(event) == 0 || !valid_stream(stream)) {
+        return CUDA_ERROR_INVALID_HANDLE;
+    }
+    if (event->ctx != current) {
+        report_foreign("cuEventRecord: an event", event->ctx);
         return CUDA_ERROR_INVALID_HANDLE;
     }
     event->recorded = true;
@@ -424,7 +464,7 @@ API CUresult cuModuleLoadData(Module** module, const void* image) {
         std::fprintf(stderr, "CUDA emulator: cuModuleLoadData: the image is neither a fatbin, an ELF cubin nor PTX\n");
         return CUDA_ERROR_INVALID_IMAGE;
     }
-    *module = new Module{0};
+    *module = new Module{current};
     modules.insert(*module);
     return CUDA_SUCCESS;
 }
@@ -458,13 +498,17 @@ API CUresult cuModuleGetFunction(Function** function, Module* module, const char
     if (modules.count(module) == 0) {
         return CUDA_ERROR_INVALID_HANDLE;
     }
+    if (module->ctx != current) {
+        report_foreign("cuModuleGetFunction: a module", module->ctx);
+        return CUDA_ERROR_INVALID_HANDLE;
+    }
     fkt_emu::Thunk t = fkt_emu::find_kernel(name);
     if (t == nullptr) {
         return CUDA_ERROR_NOT_FOUND;
     }
-    Function*& f = functions[name];
+    Function*& f = functions[std::to_string(current->device) + "/" + name];
     if (f == nullptr) {
-        f = new Function{name, t};
+        f = new Function{name, t, current};
     }
     *function = f;
     return CUDA_SUCCESS;
@@ -478,6 +522,10 @@ API CUresult cuLaunchKernel(Function* f, unsigned gx, unsigned gy, unsigned gz, 
         return r;
     }
     if (f == nullptr || !valid_stream(stream)) {
+        return CUDA_ERROR_INVALID_HANDLE;
+    }
+    if (f->ctx != current) {
+        report_foreign(("launch of " + f->name + ": a function").c_str(), f->ctx);
         return CUDA_ERROR_INVALID_HANDLE;
     }
     if (shared != 0 || extra != nullptr) {

@@ -1,6 +1,8 @@
 // Shared declarations of the fake CUDA driver of the CPU emulator (emu_driver.cpp: devices, contexts,
 // streams, events, modules, launches; emu_driver_memory.cpp: allocations, canaries, copies, memsets):
-// the driver's C types, its objects and the state both files use, all under one recursive mutex.
+// the driver's C types, its objects and the state both files use, all under one recursive mutex. There are
+// FKT_EMU_DEVICES devices (default 1), each with one primary context; streams, events and modules belong to
+// the context current when they were made, allocations to that context's device.
 #pragma once
 
 #include <cstddef>
@@ -40,26 +42,31 @@ constexpr std::size_t kCanary = 256;
 constexpr unsigned char kCanaryByte = 0xa5;
 
 struct Context {
+    int device = 0;
     int retained = 0;
 };
 struct Stream {
     unsigned flags;
+    Context* ctx;
 };
 struct Event {
     unsigned flags;
+    Context* ctx;
     bool recorded = false;
     double ms = 0;
 };
 struct Module {
-    int unused;
+    Context* ctx;
 };
 struct Function {
     std::string name;
     fkt_emu::Thunk thunk;
+    Context* ctx;
 };
 struct Allocation {
     std::size_t size;
     void* base;  // what malloc returned
+    int device;
 };
 
 extern std::recursive_mutex mutex;
@@ -67,12 +74,17 @@ extern bool initialised;
 extern thread_local Context* current;
 extern std::set<Stream*> streams;
 
-// The device's memory in bytes (FKT_EMU_MEMORY_MIB, default 8192 MiB).
+// Each device's memory in bytes (FKT_EMU_MEMORY_MIB, default 8192 MiB).
 std::size_t total_memory();
+// The number of devices (FKT_EMU_DEVICES, default 1, at most 16).
+int device_count();
 // cuInit done and a context current on this thread.
 CUresult ready();
-// Null (the default stream) or a stream that cuStreamCreate made and that is not destroyed.
-bool valid_stream(Stream* s);
+// Null (the default stream) or a live stream of cuStreamCreate; with `current_only`, also one made in the
+// context current now (a real driver refuses another context's stream for launches, copies and records).
+bool valid_stream(Stream* s, bool current_only = true);
+// Reports on stderr that `what` was given a stream, event or function of another context than the current one.
+void report_foreign(const char* what, const Context* owner);
 // Verifies every allocation's canary; CUDA_ERROR_ILLEGAL_ADDRESS (and a report) where one was overwritten.
 CUresult check_all(const char* when);
 

@@ -1,8 +1,8 @@
 // Device memory of the fake CUDA driver of the CPU emulator: cuMemAlloc and friends (device pointers are
 // host addresses, 256-byte aligned; new memory is filled with 0xff bytes, NaN as floats; 256 canary bytes
 // follow every allocation and are checked at free and at every synchronisation), pinned host memory, and
-// copies and memsets, each refused unless it lies inside one live allocation. The device's size is
-// total_memory(); allocations beyond it fail with CUDA_ERROR_OUT_OF_MEMORY.
+// copies and memsets, each refused unless it lies inside one live allocation of the current context's device.
+// Each device's size is total_memory(); allocations beyond it fail with CUDA_ERROR_OUT_OF_MEMORY.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -17,7 +17,19 @@ namespace {
 
 std::map<CUdeviceptr, Allocation> allocations;
 std::set<void*> pinned;
-std::size_t used;
+std::size_t used[16];
+
+// Whether allocation `a` is the current context's device's; reports where it is not.
+bool on_current_device(CUdeviceptr ptr, const Allocation& a, const char* what) {
+    if (current != nullptr && a.device == current->device) {
+        return true;
+    }
+    std::fprintf(stderr,
+                 "CUDA emulator: %s at 0x%llx: the memory is device %d's but device %d's context is current (no peer "
+                 "access is emulated)\n",
+                 what, ptr, a.device, current == nullptr ? -1 : current->device);
+    return false;
+}
 
 // Verifies one allocation's canary; false (and a report) when something wrote past its end.
 bool canary_intact(CUdeviceptr ptr, const Allocation& a, const char* when) {
@@ -40,7 +52,7 @@ bool inside(CUdeviceptr ptr, std::size_t bytes, const char* what) {
     if (it != allocations.begin()) {
         --it;
         if (ptr >= it->first && ptr + bytes <= it->first + it->second.size) {
-            return true;
+            return on_current_device(ptr, it->second, what);
         }
         if (ptr < it->first + it->second.size) {
             std::fprintf(stderr,
@@ -64,7 +76,8 @@ CUresult allocate(CUdeviceptr* out, std::size_t bytes) {
         return CUDA_ERROR_INVALID_VALUE;
     }
     const std::size_t rounded = (bytes + kAlign - 1) / kAlign * kAlign;
-    if (used + rounded > total_memory()) {
+    const int device = current->device;
+    if (used[device] + rounded > total_memory()) {
         return CUDA_ERROR_OUT_OF_MEMORY;
     }
     void* base = std::malloc(bytes + kCanary + kAlign);
@@ -74,8 +87,8 @@ CUresult allocate(CUdeviceptr* out, std::size_t bytes) {
     CUdeviceptr p = ((CUdeviceptr)(std::uintptr_t)base + kAlign - 1) / kAlign * kAlign;
     std::memset(reinterpret_cast<void*>(p), 0xff, bytes);
     std::memset(reinterpret_cast<void*>(p + bytes), kCanaryByte, kCanary);
-    allocations[p] = {bytes, base};
-    used += rounded;
+    allocations[p] = {bytes, base, device};
+    used[device] += rounded;
     *out = p;
     return CUDA_SUCCESS;
 }
@@ -86,8 +99,11 @@ CUresult release(CUdeviceptr p) {
         std::fprintf(stderr, "CUDA emulator: cuMemFree(0x%llx): not an allocation of cuMemAlloc (or freed twice)\n", p);
         return CUDA_ERROR_INVALID_VALUE;
     }
+    if (!on_current_device(p, it->second, "cuMemFree")) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
     const bool ok = canary_intact(p, it->second, "cuMemFree");
-    used -= (it->second.size + kAlign - 1) / kAlign * kAlign;
+    used[it->second.device] -= (it->second.size + kAlign - 1) / kAlign * kAlign;
     std::free(it->second.base);
     allocations.erase(it);
     return ok ? CUDA_SUCCESS : CUDA_ERROR_ILLEGAL_ADDRESS;
@@ -196,8 +212,9 @@ API CUresult cuMemFreeAsync(CUdeviceptr p, Stream* stream) {
     return valid_stream(stream) ? cuMemFree_v2(p) : CUDA_ERROR_INVALID_HANDLE;
 }
 
-// The allocation holding dptr; CUDA_ERROR_NOT_FOUND where dptr is not device memory. The fake cuBLAS and
-// cuDNN (emu_bounds.h) ask it whether their operands lie inside their allocations.
+// The allocation holding dptr; CUDA_ERROR_NOT_FOUND where dptr is not device memory, and (unlike a real driver,
+// with a report) where it is another device's than the current context's. The fake cuBLAS and cuDNN
+// (emu_bounds.h) ask it whether their operands lie inside their allocations.
 API CUresult cuMemGetAddressRange_v2(CUdeviceptr* base, std::size_t* size, CUdeviceptr dptr) {
     std::lock_guard<std::recursive_mutex> g(mutex);
     CUresult r = ready();
@@ -209,6 +226,9 @@ API CUresult cuMemGetAddressRange_v2(CUdeviceptr* base, std::size_t* size, CUdev
         return CUDA_ERROR_NOT_FOUND;
     }
     --it;
+    if (!on_current_device(dptr, it->second, "an operand of cuBLAS or cuDNN (cuMemGetAddressRange)")) {
+        return CUDA_ERROR_NOT_FOUND;
+    }
     if (base != nullptr) {
         *base = it->first;
     }
@@ -227,7 +247,7 @@ API CUresult cuMemGetInfo_v2(std::size_t* free, std::size_t* total) {
     if (free == nullptr || total == nullptr) {
         return CUDA_ERROR_INVALID_VALUE;
     }
-    *free = total_memory() - used;
+    *free = total_memory() - used[current->device];
     *total = total_memory();
     return CUDA_SUCCESS;
 }

@@ -1,14 +1,20 @@
 // Self-test of the CPU emulator of a CUDA device, run by build.sh after every build: kernels with known
 // defects (a missing __syncthreads, divergent barriers, a shuffle with an exited lane, a write past the end
-// of an allocation) must be reported, and correct warp and block code must give exact results in every
-// fiber order. Compiled like a kernel file (emu_device.h force-included) and linked with the runtime and the
+// of an allocation, another device's memory or stream used in the wrong context, with FKT_EMU_DEVICES=2 set
+// here) must be reported, and correct warp and block code must give exact results in every fiber order. Compiled like a kernel file (emu_device.h force-included) and linked with the runtime and the
 // fake driver. Prints one line per check; exits non-zero when any check fails.
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 extern "C" {
 int cuInit(unsigned);
+int cuDeviceGetCount(int*);
+int cuCtxGetDevice(int*);
+int cuStreamCreate(void**, unsigned);
+int cuStreamSynchronize(void*);
+int cuMemsetD32Async(unsigned long long, unsigned, std::size_t, void*);
 int cuDevicePrimaryCtxRetain(void**, int);
 int cuCtxSetCurrent(void*);
 int cuCtxSynchronize();
@@ -121,6 +127,7 @@ bool contains(const std::string& s, const char* part) {
 }  // namespace
 
 int main() {
+    setenv("FKT_EMU_DEVICES", "2", 1);
     std::vector<int> out(256, 0);
     int* p = out.data();
     int yes = 1, no = 0;
@@ -182,6 +189,25 @@ int main() {
     float h[26];
     check(cuMemcpyDtoH_v2(h, d, sizeof h) == 1, "a copy past the end of the allocation is refused");
     check(cuMemFree_v2(d) == 0, "the allocation frees");
+
+    int devices = 0, dev = -1;
+    void* ctx1 = nullptr;
+    void* stream1 = nullptr;
+    unsigned long long d1 = 0;
+    check(cuDeviceGetCount(&devices) == 0 && devices == 2, "FKT_EMU_DEVICES=2 gives two devices");
+    check(cuDevicePrimaryCtxRetain(&ctx1, 1) == 0 && ctx1 != ctx && cuCtxSetCurrent(ctx1) == 0 &&
+              cuCtxGetDevice(&dev) == 0 && dev == 1,
+          "device 1 has its own primary context");
+    check(cuStreamCreate(&stream1, 1) == 0 && cuMemAlloc_v2(&d1, 64) == 0 && cuMemsetD32Async(d1, 7, 16, stream1) == 0,
+          "device 1: a stream, an allocation and a memset on it");
+    check(cuCtxSetCurrent(ctx) == 0 && cuMemcpyDtoH_v2(h, d1, 64) == 1,
+          "a copy of device 1's memory while device 0's context is current is refused");
+    check(cuMemsetD32Async(d1, 7, 16, nullptr) == 1, "so is a memset of it");
+    check(cuStreamSynchronize(stream1) == 0 && cuMemAlloc_v2(&d, 64) == 0 && cuMemsetD32Async(d, 7, 16, stream1) != 0 &&
+              cuMemFree_v2(d) == 0,
+          "device 1's stream can be waited for from device 0, but a memset there refuses it");
+    check(cuCtxSetCurrent(ctx1) == 0 && cuMemcpyDtoH_v2(h, d1, 64) == 0 && h[0] != 0 && cuMemFree_v2(d1) == 0,
+          "back in device 1's context the copy works and the memory frees");
     std::printf("emu selftest: %s\n", failures == 0 ? "all checks passed" : "FAILED");
     return failures == 0 ? 0 : 1;
 }
