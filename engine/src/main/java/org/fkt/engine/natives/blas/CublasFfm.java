@@ -44,7 +44,10 @@ public final class CublasFfm implements Blas {
     private final String version;
     private boolean closed;
 
-    /** Loads {@code file} (libcublas.so.13/.12, with libcublasLt from the same folder) and creates a handle. */
+    /**
+     * Loads {@code file} (libcublas.so.13/.12, with libcublasLt from the same folder) and creates a handle,
+     * which is destroyed again if a later step of the construction fails.
+     */
     public CublasFfm(Path file) {
         this.file = file;
         var lib = NativeLibrary.open(file, List.of("libcublasLt.so.13", "libcublasLt.so.12"));
@@ -55,14 +58,25 @@ public final class CublasFfm implements Blas {
         sgemm = lib.downcall("cublasSgemm_v2", SIGNATURES.get("cublasSgemm_v2"));
         destroy = lib.downcall("cublasDestroy_v2", SIGNATURES.get("cublasDestroy_v2"));
         MemorySegment out = arena.allocate(ADDRESS);
-        check(NativeLibrary.callInt(create, "cublasCreate_v2", out), "cublasCreate_v2");
+        try {
+            check(NativeLibrary.callInt(create, "cublasCreate_v2", out), "cublasCreate_v2");
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
         handle = out.get(ADDRESS, 0);
-        MemorySegment v = arena.allocate(JAVA_INT);
-        check(NativeLibrary.callInt(getVersion, "cublasGetVersion_v2", handle, v), "cublasGetVersion_v2");
-        version = decodeVersion(v.get(JAVA_INT, 0));
-        alpha = arena.allocate(JAVA_FLOAT);
-        beta = arena.allocate(JAVA_FLOAT);
-        setTf32(false);
+        try {
+            MemorySegment v = arena.allocate(JAVA_INT);
+            check(NativeLibrary.callInt(getVersion, "cublasGetVersion_v2", handle, v), "cublasGetVersion_v2");
+            version = decodeVersion(v.get(JAVA_INT, 0));
+            alpha = arena.allocate(JAVA_FLOAT);
+            beta = arena.allocate(JAVA_FLOAT);
+            setTf32(false);
+        } catch (RuntimeException e) {
+            NativeLibrary.callInt(destroy, "cublasDestroy_v2", handle);
+            arena.close();
+            throw e;
+        }
     }
 
     @Override

@@ -14,14 +14,22 @@ public final class Jcublas implements Blas {
     private final String version;
     private boolean closed;
 
-    /** Creates a handle; throws UnsatisfiedLinkError when JCublas's natives or libcublas.so.12 do not load. */
+    /**
+     * Creates a handle (destroyed again if the version query fails); throws UnsatisfiedLinkError when
+     * JCublas's natives or libcublas.so.12 do not load.
+     */
     public Jcublas() {
         JCublas2.setExceptionsEnabled(false);
         check(JCublas2.cublasCreate(handle), "cublasCreate");
-        int[] v = new int[1];
-        check(JCublas2.cublasGetVersion(handle, v), "cublasGetVersion");
-        version = CublasFfm.decodeVersion(v[0]);
-        setTf32(false);
+        try {
+            int[] v = new int[1];
+            check(JCublas2.cublasGetVersion(handle, v), "cublasGetVersion");
+            version = CublasFfm.decodeVersion(v[0]);
+            setTf32(false);
+        } catch (RuntimeException e) {
+            JCublas2.cublasDestroy(handle);
+            throw e;
+        }
     }
 
     @Override

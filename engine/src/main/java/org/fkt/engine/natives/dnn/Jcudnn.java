@@ -1,7 +1,9 @@
 // cuDNN 8 through JCudnn 11.7.0 (its JNI library links libcudnn.so.8): the same plan cache as CudnnFfm.
 package org.fkt.engine.natives.dnn;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import jcuda.Pointer;
 import jcuda.jcudnn.JCudnn;
@@ -122,23 +124,39 @@ public final class Jcudnn implements Dnn {
         return p;
     }
 
+    /** The descriptors and algorithms of {@code s}; on failure the descriptors made so far are destroyed. */
     private Plan build(ConvShape s) {
+        var undo = new ArrayList<Runnable>();
+        try {
+            return build(s, undo);
+        } catch (RuntimeException e) {
+            undo.forEach(Runnable::run);
+            throw e;
+        }
+    }
+
+    private Plan build(ConvShape s, List<Runnable> undo) {
         var x = new cudnnTensorDescriptor();
         var y = new cudnnTensorDescriptor();
         var w = new cudnnFilterDescriptor();
         check(JCudnn.cudnnCreateTensorDescriptor(x), "cudnnCreateTensorDescriptor");
+        undo.add(() -> JCudnn.cudnnDestroyTensorDescriptor(x));
         check(JCudnn.cudnnSetTensor4dDescriptor(x, 0, 0, s.n(), s.c(), s.h(), s.w()), "cudnnSetTensor4dDescriptor");
         check(JCudnn.cudnnCreateTensorDescriptor(y), "cudnnCreateTensorDescriptor");
+        undo.add(() -> JCudnn.cudnnDestroyTensorDescriptor(y));
         check(JCudnn.cudnnSetTensor4dDescriptor(y, 0, 0, s.n(), s.k(), s.p(), s.q()), "cudnnSetTensor4dDescriptor");
         check(JCudnn.cudnnCreateFilterDescriptor(w), "cudnnCreateFilterDescriptor");
+        undo.add(() -> JCudnn.cudnnDestroyFilterDescriptor(w));
         check(JCudnn.cudnnSetFilter4dDescriptor(w, 0, 0, s.k(), s.c(), s.r(), s.s()), "cudnnSetFilter4dDescriptor");
         var conv = new cudnnConvolutionDescriptor[3];
         for (int i = 0; i < 3; i++) {
-            conv[i] = new cudnnConvolutionDescriptor();
-            check(JCudnn.cudnnCreateConvolutionDescriptor(conv[i]), "cudnnCreateConvolutionDescriptor");
-            check(JCudnn.cudnnSetConvolution2dDescriptor(conv[i], s.padH(), s.padW(), s.strideH(), s.strideW(), 1, 1,
+            var c = new cudnnConvolutionDescriptor();
+            check(JCudnn.cudnnCreateConvolutionDescriptor(c), "cudnnCreateConvolutionDescriptor");
+            undo.add(() -> JCudnn.cudnnDestroyConvolutionDescriptor(c));
+            conv[i] = c;
+            check(JCudnn.cudnnSetConvolution2dDescriptor(c, s.padH(), s.padW(), s.strideH(), s.strideW(), 1, 1,
                     CudnnFfm.CUDNN_CROSS_CORRELATION, CudnnFfm.CUDNN_DATA_FLOAT), "cudnnSetConvolution2dDescriptor");
-            check(JCudnn.cudnnSetConvolutionMathType(conv[i], s.tf32() ? CudnnFfm.CUDNN_DEFAULT_MATH
+            check(JCudnn.cudnnSetConvolutionMathType(c, s.tf32() ? CudnnFfm.CUDNN_DEFAULT_MATH
                     : CudnnFfm.CUDNN_FMA_MATH), "cudnnSetConvolutionMathType");
         }
         int[] count = new int[1];
