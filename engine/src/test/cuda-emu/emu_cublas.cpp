@@ -49,6 +49,7 @@ constexpr int EMU_CUBLAS_VERSION = 130000;
 struct Handle {
     int mathMode = CUBLAS_DEFAULT_MATH;
     void *stream = nullptr;
+    int device = emu_bounds::currentDevice();
 };
 
 std::mutex liveLock;
@@ -194,6 +195,9 @@ EXPORT int cublasSgemm_v2(Handle *handle, int transa, int transb, int m, int n, 
                           const float *A, int lda, const float *B, int ldb, const float *beta, float *C, int ldc) {
     if (!alive(handle)) {
         return CUBLAS_STATUS_NOT_INITIALIZED;
+    }
+    if (!emu_bounds::sameDevice(handle->device, "cuBLAS", "cublasSgemm_v2")) {
+        return CUBLAS_STATUS_EXECUTION_FAILED;
     }
     bool ta = transa != CUBLAS_OP_N;
     bool tb = transb != CUBLAS_OP_N;

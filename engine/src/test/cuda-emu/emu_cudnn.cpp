@@ -226,6 +226,9 @@ int run(emu::Pass pass, Handle *h, const void *alpha, Tensor *x, Filter *w, Conv
     if (st != ST_SUCCESS) {
         return st;
     }
+    if (!emu_bounds::sameDevice(h->device, "cuDNN", "a convolution")) {
+        return fail(ST_EXECUTION_FAILED, "handle made on another device than the current context's");
+    }
     if (alpha == nullptr || beta == nullptr || a == nullptr || b == nullptr || out == nullptr) {
         return fail(ST_NULL_POINTER, "alpha, beta or a data pointer is null");
     }

@@ -4,6 +4,8 @@
 
 #include <cstddef>
 
+#include "emu_bounds.h"
+
 namespace emu_cudnn {
 
 // cudnnStatus_t (cuDNN 9, cudnn_graph.h)
@@ -53,6 +55,7 @@ struct Conv {
 
 struct Handle {
     void *stream = nullptr;
+    int device = emu_bounds::currentDevice();
 };
 
 /** cudnnConvolution{Fwd,BwdData,BwdFilter}AlgoPerf_t (cudnn_cnn.h): the three share one layout. */
