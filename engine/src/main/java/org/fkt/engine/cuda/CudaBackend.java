@@ -10,15 +10,14 @@ import org.fkt.engine.backend.LarsHyper;
 import org.fkt.engine.backend.Pool2dSpec;
 import org.fkt.engine.backend.SgdHyper;
 import org.fkt.engine.natives.NativeLibraries;
-import org.fkt.engine.natives.blas.Blas;
-import org.fkt.engine.natives.dnn.Dnn;
 import org.fkt.engine.tensor.Device;
 import org.fkt.engine.tensor.Storage;
 import org.fkt.engine.tensor.Tensor;
 
 /**
  * The CUDA backend: float32 kernels of src/main/cuda launched through {@link CudaDriver}, GEMMs through
- * cuBLAS and convolutions through cuDNN ({@link NativeLibraries}), everything on one stream per device.
+ * cuBLAS and convolutions through cuDNN ({@link NativeLibraries}), everything on one stream per device;
+ * each device has its own cuBLAS and cuDNN handles and convolution workspace ({@link CudaDeviceContext}).
  * Registered through the service loader; where CUDA cannot run, {@link #unavailableReason()} says why
  * and the engine keeps to the CPU. With -Dfkt.cuda.tf32=true GEMMs, convolutions and the fused NT-Xent's
  * similarity tiles use TF32.
@@ -30,9 +29,7 @@ public final class CudaBackend implements Backend {
     private static final boolean POISON = Boolean.getBoolean("fkt.debug.poison");
 
     private volatile boolean tf32 = Boolean.getBoolean(TF32_PROPERTY);
-    private final Map<Integer, CudaConv2d> convs = new ConcurrentHashMap<>();
-    private volatile Blas blas;
-    private volatile Dnn dnn;
+    private final Map<Integer, CudaDeviceContext> devices = new ConcurrentHashMap<>();
 
     @Override
     public String name() {
@@ -57,9 +54,14 @@ public final class CudaBackend implements Backend {
     /** Switches GEMMs, convolutions and NT-Xent tiles between TF32 ({@code on}) and float32 from now on. */
     public synchronized void tf32(boolean on) {
         tf32 = on;
-        if (blas != null) {
-            blas.setTf32(on);
+        for (CudaDeviceContext c : devices.values()) {
+            c.tf32(on);
         }
+    }
+
+    /** The number of CUDA devices (cuda:0 to cuda:N-1); 0 where CUDA cannot run. */
+    public static int deviceCount() {
+        return CudaDriver.deviceCount();
     }
 
     /** One line on the device serving {@code device}: name, compute capability, SMs, memory. */
@@ -100,41 +102,25 @@ public final class CudaBackend implements Backend {
         return CudaDriver.of(t.device());
     }
 
-    private Blas blas(CudaDriver d) {
-        Blas b = blas;
-        if (b == null) {
-            synchronized (this) {
-                if (blas == null) {
-                    d.enter();
-                    Blas created = NativeLibraries.blas();
-                    created.setStream(d.streamAddress());
-                    created.setTf32(tf32);
-                    blas = created;
-                }
-                b = blas;
-            }
+    /** The library state of {@code d}'s device, made on first use (with the TF32 setting of now). */
+    private CudaDeviceContext libraries(CudaDriver d) {
+        CudaDeviceContext c = devices.get(d.device().index());
+        if (c != null) {
+            return c;
         }
-        return b;
+        synchronized (this) {
+            return devices.computeIfAbsent(d.device().index(), i -> new CudaDeviceContext(d, tf32));
+        }
     }
 
-    private Dnn dnn(CudaDriver d) {
-        Dnn n = dnn;
-        if (n == null) {
-            synchronized (this) {
-                if (dnn == null) {
-                    d.enter();
-                    Dnn created = NativeLibraries.dnn();
-                    created.setStream(d.streamAddress());
-                    dnn = created;
-                }
-                n = dnn;
-            }
+    /** The driver of {@code dst}'s device, after checking that {@code src} is on the same device. */
+    private static CudaDriver sameDevice(String op, Tensor src, Tensor dst) {
+        if (!src.device().equals(dst.device())) {
+            throw new IllegalArgumentException("cuda " + op + ": " + src.describe() + " is on " + src.device()
+                    + " but " + dst.describe() + " is on " + dst.device() + "; Tensor.to(device) copies between "
+                    + "devices (through the host)");
         }
-        return n;
-    }
-
-    private CudaConv2d conv(CudaDriver d) {
-        return convs.computeIfAbsent(d.device().index(), i -> new CudaConv2d(d));
+        return driver(dst);
     }
 
     @Override
@@ -159,12 +145,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        CudaElementwise.copy(driver(dst), src, dst);
+        CudaElementwise.copy(sameDevice("copy", src, dst), src, dst);
     }
 
     @Override
     public void convert(Tensor src, Tensor dst) {
-        CudaElementwise.convert(driver(dst), src, dst);
+        CudaElementwise.convert(sameDevice("convert", src, dst), src, dst);
     }
 
     @Override
@@ -205,7 +191,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void matmul(Tensor a, boolean transA, Tensor b, boolean transB, Tensor c, double alpha, double beta) {
         CudaDriver d = driver(c);
-        CudaGemm.matmul(d, blas(d), a, transA, b, transB, c, alpha, beta);
+        CudaGemm.matmul(d, libraries(d).blas(), a, transA, b, transB, c, alpha, beta);
     }
 
     @Override
@@ -220,20 +206,20 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void conv2dForward(Tensor x, Tensor w, Tensor y, Conv2dSpec spec) {
-        CudaDriver d = driver(y);
-        conv(d).forward(dnn(d), x, w, y, spec, tf32);
+        CudaDeviceContext c = libraries(driver(y));
+        c.conv().forward(c.dnn(), x, w, y, spec, tf32);
     }
 
     @Override
     public void conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, Conv2dSpec spec) {
-        CudaDriver d = driver(dx);
-        conv(d).backwardData(dnn(d), dy, w, dx, spec, tf32);
+        CudaDeviceContext c = libraries(driver(dx));
+        c.conv().backwardData(c.dnn(), dy, w, dx, spec, tf32);
     }
 
     @Override
     public void conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dw, Conv2dSpec spec) {
-        CudaDriver d = driver(dw);
-        conv(d).backwardFilter(dnn(d), x, dy, dw, spec, tf32);
+        CudaDeviceContext c = libraries(driver(dw));
+        c.conv().backwardFilter(c.dnn(), x, dy, dw, spec, tf32);
     }
 
     @Override

@@ -110,13 +110,31 @@ final class CudaDriver {
         this.staging = new CudaStaging(this);
     }
 
-    /** The driver of {@code device}, started on first use. */
+    /** The driver of {@code device}, started on first use; throws naming the devices there are if it does not exist. */
     static CudaDriver of(Device device) {
+        CudaDriver d = DEVICES.get(device.index());
+        if (d != null) {
+            return d;
+        }
         String reason = probe();
         if (reason != null) {
             throw new IllegalStateException("CUDA is unavailable: " + reason);
         }
+        int count = deviceCount();
+        if (device.index() >= count) {
+            throw new IllegalArgumentException(device + " does not exist: there " + (count == 1 ? "is 1 CUDA device"
+                    : "are " + count + " CUDA devices") + " (cuda:0 to cuda:" + (count - 1) + ")");
+        }
         return DEVICES.computeIfAbsent(device.index(), i -> new CudaDriver(device));
+    }
+
+    /** The number of CUDA devices; 0 where CUDA cannot run ({@link #probe()} says why). */
+    static int deviceCount() {
+        if (probe() != null) {
+            return 0;
+        }
+        int[] count = new int[1];
+        return cuDeviceGetCount(count) == CUresult.CUDA_SUCCESS ? count[0] : 0;
     }
 
     /**

@@ -49,6 +49,28 @@ public final class NativeLibraries {
         return dnn.instance();
     }
 
+    /**
+     * A new cuBLAS handle of the provider {@link #blas()} chose, made in the CUDA context current on this
+     * thread (one per device); the caller sets its stream and closes it.
+     */
+    public static synchronized Blas openBlas() {
+        String provider = blas().provider();
+        return another(ProviderChoice.choose("cuBLAS", provider, blasAttempts(locator())));
+    }
+
+    /** A new cuDNN handle of the provider {@link #dnn()} chose, for the current context, like {@link #openBlas()}. */
+    public static synchronized Dnn openDnn() {
+        String provider = dnn().provider();
+        return another(ProviderChoice.choose("cuDNN", provider, dnnAttempts(locator())));
+    }
+
+    private static <T> T another(ProviderChoice<T> choice) {
+        if (!choice.loaded()) {
+            throw choice.failure();
+        }
+        return choice.instance();
+    }
+
     /** Two lines: which provider serves cuBLAS and cuDNN (with versions) and why; tries both if not yet done. */
     public static synchronized String report() {
         return line(() -> blas().provider() + " " + blas().version(), "cuBLAS") + "\n"

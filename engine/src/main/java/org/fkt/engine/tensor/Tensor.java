@@ -286,7 +286,7 @@ public final class Tensor implements Owned {
         return out;
     }
 
-    /** A copy on {@code device} (a new tensor even when already there). Not differentiable. */
+    /** A copy on {@code device} (new even when already there; GPU to GPU via the host). Not differentiable. */
     public Tensor to(Device device) {
         checkOpen("to", "self");
         Tensor src = contiguous();
@@ -296,8 +296,12 @@ public final class Tensor implements Owned {
                 backend().copy(src, out);
             } else if (device.kind() == Device.Kind.CPU) {
                 src.backend().copyToHost(src, hostSegment(out));
-            } else {
+            } else if (device().kind() == Device.Kind.CPU) {
                 out.backend().copyFromHost(hostSegment(src), out);
+            } else {
+                try (Tensor host = src.to(Device.CPU)) {
+                    out.backend().copyFromHost(hostSegment(host), out);
+                }
             }
             return out;
         } finally {
