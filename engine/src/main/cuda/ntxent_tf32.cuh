@@ -33,7 +33,9 @@ struct FktNtxDots<T, true> {
                 if (tile < T * T) {
                     const int ti = tile / T;
                     const int tj = tile % T;
-#pragma unroll
+                    // two k-steps at a time, not all four: fully unrolled, fkt_ntxent_backward_64_tf32 went
+                    // past its 128 registers (__launch_bounds__(256, 2)) and spilled
+#pragma unroll 2
                     for (int k = 0; k < FKT_NTX_BK; k += 8) {
                         wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::col_major> fa;
                         wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fb;

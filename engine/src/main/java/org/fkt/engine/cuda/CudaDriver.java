@@ -239,21 +239,20 @@ final class CudaDriver {
         }
     }
 
-    /** Launches {@code kernel} on the stream with a 1-D grid and a (blockX, blockY) block. */
-    void launch(String kernel, int grid, int blockX, int blockY, CudaArgs args) {
+    /**
+     * Launches {@code kernel} on the stream with a 1-D grid and the block of {@link CudaLaunch#block}, the
+     * table that kernel-resources.sh checks against the kernels' registers and shared memory.
+     */
+    void launch(String kernel, int grid, CudaArgs args) {
         enter();
         CUfunction f = functions.computeIfAbsent(kernel, k -> {
             CUfunction fn = new CUfunction();
             check(cuModuleGetFunction(fn, module, k), "cuModuleGetFunction(" + k + ") in " + FATBIN);
             return fn;
         });
-        check(cuLaunchKernel(f, grid, 1, 1, blockX, blockY, 1, 0, stream, args.kernelParams(), null),
-                "launch of " + kernel + " (grid " + grid + ", block " + blockX + "x" + blockY + ")");
-    }
-
-    /** Launches with a 1-D block of {@link CudaLaunch#THREADS}. */
-    void launch(String kernel, int grid, CudaArgs args) {
-        launch(kernel, grid, CudaLaunch.THREADS, 1, args);
+        CudaLaunch.Block b = CudaLaunch.block(kernel);
+        check(cuLaunchKernel(f, grid, 1, 1, b.x(), b.y(), 1, b.dynamicSharedBytes(), stream, args.kernelParams(),
+                null), "launch of " + kernel + " (grid " + grid + ", block " + b.x() + "x" + b.y() + ")");
     }
 
     /** Sets {@code words} 32-bit words at {@code ptr} to {@code bits}, on the stream. */

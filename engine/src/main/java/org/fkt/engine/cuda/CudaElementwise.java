@@ -154,12 +154,13 @@ final class CudaElementwise {
                 new CudaArgs().ptr(CudaBuf.address(x)).ptr(CudaBuf.address(bias)).i64(rows).i32(f));
     }
 
-    /** out[f] = sum over n of x[n, f]. x: (N, F), out: (F). */
+    /** out[f] = sum over n of x[n, f]. x: (N, F), out: (F). Block (32, 8): 32 columns per block. */
     static void sumRows(CudaDriver d, Tensor x, Tensor out) {
         CudaBuf.requireFloat32("sumRows", x, out);
         int rows = x.dim(0);
         int f = x.dim(1);
-        d.launch("fkt_sum_rows", Math.max(1, (f + 31) / 32), 32, 8,
+        int columns = CudaLaunch.block("fkt_sum_rows").x();
+        d.launch("fkt_sum_rows", Math.max(1, (f + columns - 1) / columns),
                 new CudaArgs().ptr(CudaBuf.address(x)).i32(rows).i32(f).ptr(CudaBuf.address(out)));
     }
 }

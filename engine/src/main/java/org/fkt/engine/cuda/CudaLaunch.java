@@ -1,9 +1,16 @@
 package org.fkt.engine.cuda;
 
+import java.util.Map;
+import java.util.TreeMap;
+
 /**
  * Launch-configuration arithmetic of the CUDA kernels, as pure functions so that it is tested without a
  * GPU: grid sizes of grid-stride loops, the choice between scalar and float4 kernels, how many slices a
  * per-channel reduction is cut into, and the block table of the multi-tensor optimizers.
+ *
+ * <p>It also holds the one table of block shapes and dynamic shared memory: {@link CudaDriver} launches
+ * every kernel with {@link #block(String)}, and CudaKernelResourcesTest hands the same table to
+ * src/main/cuda/kernel-resources.sh, which checks it against ptxas's register and shared-memory report.
  */
 final class CudaLaunch {
     /** Threads per block of the one-dimensional kernels. */
@@ -17,7 +24,39 @@ final class CudaLaunch {
     /** Warps (rows) per block of the one-warp-per-row kernels. */
     static final int ROWS_PER_BLOCK = THREADS / 32;
 
+    /** Block shape (x, y) and dynamic shared memory in bytes of a kernel's launches. */
+    record Block(int x, int y, int dynamicSharedBytes) {
+        int threads() {
+            return x * y;
+        }
+    }
+
+    /** The block of every kernel not in {@link #BLOCKS}: {@link #THREADS} threads, no dynamic shared memory. */
+    static final Block DEFAULT_BLOCK = new Block(THREADS, 1, 0);
+
+    /** Kernels launched with another block than {@link #DEFAULT_BLOCK}. */
+    static final Map<String, Block> BLOCKS = Map.of(
+            "fkt_sum_rows", new Block(32, 8, 0));
+
     private CudaLaunch() {
+    }
+
+    /** The block {@code kernel} is launched with. */
+    static Block block(String kernel) {
+        return BLOCKS.getOrDefault(kernel, DEFAULT_BLOCK);
+    }
+
+    /**
+     * The table in kernel-resources.sh's format: "KERNEL THREADS DYNAMIC_SHARED_BYTES" lines, "*" standing
+     * for every kernel not listed.
+     */
+    static String launchTable() {
+        StringBuilder out = new StringBuilder("# written from CudaLaunch.BLOCKS by CudaKernelResourcesTest\n");
+        out.append("* ").append(DEFAULT_BLOCK.threads()).append(' ').append(DEFAULT_BLOCK.dynamicSharedBytes())
+                .append('\n');
+        new TreeMap<>(BLOCKS).forEach((kernel, b) -> out.append(kernel).append(' ').append(b.threads()).append(' ')
+                .append(b.dynamicSharedBytes()).append('\n'));
+        return out.toString();
     }
 
     /** Blocks of a grid-stride loop over {@code units} work items: enough to fill the device, at least 1. */

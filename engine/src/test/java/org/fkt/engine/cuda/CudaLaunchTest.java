@@ -82,4 +82,14 @@ class CudaLaunchTest {
         // C (2x3) = A^T B^T with A stored (4x2), B stored (3x4)
         assertArrayEquals(new int[] {3, 2, 4, 4, 2, 3}, CudaGemm.columnMajorCall(4, 2, true, 3, 4, true));
     }
+
+    @Test
+    void blockTableGivesEveryKernelItsBlockAndWritesTheCheckersFormat() {
+        assertEquals(new CudaLaunch.Block(32, 8, 0), CudaLaunch.block("fkt_sum_rows"));
+        assertEquals(CudaLaunch.DEFAULT_BLOCK, CudaLaunch.block("fkt_relu_v4"));
+        assertEquals(CudaLaunch.THREADS, CudaLaunch.DEFAULT_BLOCK.threads());
+        String table = CudaLaunch.launchTable();
+        assertTrue(table.contains("\n* " + CudaLaunch.THREADS + " 0\n"), table);
+        assertTrue(table.contains("\nfkt_sum_rows 256 0\n"), table);
+    }
 }
