@@ -96,9 +96,11 @@ extern "C" __global__ void fkt_sgd_v4(const long long* table, int tensors, int b
     fkt_sgd<4>(table, tensors, blocks, chunk, lr, momentum, keep, weightDecay, nesterov, firstStep);
 }
 
-// LARS, first launch (after norms is zeroed): norms[2t] += sum w^2, norms[2t+1] += sum (g + wd w)^2.
+// LARS, first launch: block b of an adapting tensor writes the sums over its chunk, partials[2b] = sum w^2
+// and partials[2b+1] = sum (g + wd w)^2 (partials: (2 * blocks) doubles; other blocks write nothing).
+// No atomics: the update launch adds the partials of each tensor in block order (deterministic).
 extern "C" __global__ void fkt_lars_norms(const long long* table, int tensors, int blocks, int chunk,
-                                          float weightDecay, double* norms) {
+                                          float weightDecay, double* partials) {
     __shared__ double shared[32];
     const FktTable tab = {table, tensors, blocks};
     const int t = tab.tensorOf(blockIdx.x);
@@ -120,8 +122,8 @@ extern "C" __global__ void fkt_lars_norms(const long long* table, int tensors, i
     ws = fkt_block_sum(ws, shared);
     gs = fkt_block_sum(gs, shared);
     if (threadIdx.x == 0) {
-        atomicAdd(norms + 2 * t, ws);
-        atomicAdd(norms + 2 * t + 1, gs);
+        partials[2 * blockIdx.x] = ws;
+        partials[2 * blockIdx.x + 1] = gs;
     }
 }
 
@@ -138,19 +140,30 @@ struct FktLarsLane {
     }
 };
 
-// LARS, second launch: lr scaled by the trust ratio eta ||w|| / ||g'|| (1 when a norm is 0 or the tensor
-// does not adapt), then the update of FktLarsLane.
+// LARS, second launch: each block of an adapting tensor first adds the partials of that tensor's blocks
+// (consecutive, from the one whose chunk starts at element 0) with a block reduction of fixed shape, so every
+// block of the tensor gets the same bits run to run; then lr scaled by the trust ratio eta ||w|| / ||g'||
+// (1 when a norm is 0 or the tensor does not adapt), and the update of FktLarsLane.
 template <int V>
-__device__ void fkt_lars_update(const long long* table, int tensors, int blocks, int chunk, const double* norms,
-                                double lr, float momentum, float weightDecay, double eta, int nesterov) {
+__device__ void fkt_lars_update(const long long* table, int tensors, int blocks, int chunk,
+                                const double* partials, double lr, float momentum, float weightDecay, double eta,
+                                int nesterov) {
+    __shared__ double shared[32];
     const FktTable tab = {table, tensors, blocks};
     const int t = tab.tensorOf(blockIdx.x);
     const long long lo = tab.startOf(blockIdx.x);
     const long long hi = min(lo + chunk, tab.count(t));
     double scaled = lr;
     if (tab.adapt(t)) {
-        const double wn = sqrt(norms[2 * t]);
-        const double gn = sqrt(norms[2 * t + 1]);
+        const long long first = blockIdx.x - lo / chunk;
+        const long long count = (tab.count(t) + chunk - 1) / chunk;
+        double ws = 0.0, gs = 0.0;
+        for (long long b = first + threadIdx.x; b < first + count; b += blockDim.x) {
+            ws += partials[2 * b];
+            gs += partials[2 * b + 1];
+        }
+        const double wn = sqrt(fkt_block_sum(ws, shared));
+        const double gn = sqrt(fkt_block_sum(gs, shared));
         scaled *= wn > 0.0 && gn > 0.0 ? eta * wn / gn : 1.0;
     }
     const FktLarsLane lane = {(float)scaled, momentum, tab.decay(t) ? weightDecay : 0.0f, nesterov != 0};
@@ -158,13 +171,13 @@ __device__ void fkt_lars_update(const long long* table, int tensors, int blocks,
 }
 
 extern "C" __global__ void fkt_lars_update_v1(const long long* table, int tensors, int blocks, int chunk,
-                                              const double* norms, double lr, float momentum, float weightDecay,
-                                              double eta, int nesterov) {
-    fkt_lars_update<1>(table, tensors, blocks, chunk, norms, lr, momentum, weightDecay, eta, nesterov);
+                                              const double* partials, double lr, float momentum,
+                                              float weightDecay, double eta, int nesterov) {
+    fkt_lars_update<1>(table, tensors, blocks, chunk, partials, lr, momentum, weightDecay, eta, nesterov);
 }
 
 extern "C" __global__ void fkt_lars_update_v4(const long long* table, int tensors, int blocks, int chunk,
-                                              const double* norms, double lr, float momentum, float weightDecay,
-                                              double eta, int nesterov) {
-    fkt_lars_update<4>(table, tensors, blocks, chunk, norms, lr, momentum, weightDecay, eta, nesterov);
+                                              const double* partials, double lr, float momentum,
+                                              float weightDecay, double eta, int nesterov) {
+    fkt_lars_update<4>(table, tensors, blocks, chunk, partials, lr, momentum, weightDecay, eta, nesterov);
 }

@@ -33,13 +33,35 @@ extern "C" __global__ void fkt_max_pool_forward(const float* __restrict__ x, flo
     }
 }
 
-// dx (zeroed by the host first) receives dy at each argmax. Overlapping windows may hit one input from
-// several outputs, hence the atomic add (at most ceil(kernel / stride)^2 terms per input).
+// One thread per input element: dx = the sum of dy over the output windows whose argmax is this element
+// (at most ceil(kernel / stride)^2 windows cover it), visited in row-major output order from 0, the CPU
+// twin's order. A gather without atomics: deterministic, and it writes every element of dx.
 extern "C" __global__ void fkt_max_pool_backward(const float* __restrict__ dy, const int* __restrict__ argmax,
-                                                 float* __restrict__ dx, long long planes, int hw, int pq) {
-    FKT_GRID_STRIDE(o, planes * pq) {
-        const long long plane = o / pq;
-        atomicAdd(dx + plane * hw + argmax[o], dy[o]);
+                                                 float* __restrict__ dx, long long planes, int h, int w, int p,
+                                                 int q, int kernel, int stride, int padding) {
+    FKT_GRID_STRIDE(i, planes * h * w) {
+        const long long plane = i / ((long long)h * w);
+        const int at = (int)(i - plane * h * w);
+        const int hi = at / w;
+        const int wi = at - hi * w;
+        // windows oh with oh * stride - padding <= hi < oh * stride - padding + kernel, within [0, p)
+        const int hFirst = hi + padding - kernel + 1;
+        const int wFirst = wi + padding - kernel + 1;
+        const int ohLo = hFirst <= 0 ? 0 : (hFirst + stride - 1) / stride;
+        const int owLo = wFirst <= 0 ? 0 : (wFirst + stride - 1) / stride;
+        const int ohHi = min(p - 1, (hi + padding) / stride);
+        const int owHi = min(q - 1, (wi + padding) / stride);
+        const float* g = dy + plane * p * q;
+        const int* arg = argmax + plane * p * q;
+        float s = 0.0f;
+        for (int oh = ohLo; oh <= ohHi; oh++) {
+            for (int ow = owLo; ow <= owHi; ow++) {
+                if (arg[oh * q + ow] == at) {
+                    s = __fadd_rn(s, g[oh * q + ow]);
+                }
+            }
+        }
+        dx[i] = s;
     }
 }
 

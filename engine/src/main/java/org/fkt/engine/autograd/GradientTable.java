@@ -42,7 +42,7 @@ final class GradientTable {
             }
             case Op.MaxPool2d m -> {
                 Tensor dx = like(m.x());
-                be.maxPool2dBackward(g, m.argmax(), dx);
+                be.maxPool2dBackward(g, m.argmax(), dx, m.spec());
                 yield new Tensor[] {dx};
             }
             case Op.GlobalAvgPool p -> {

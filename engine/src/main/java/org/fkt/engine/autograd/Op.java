@@ -43,8 +43,8 @@ public sealed interface Op {
         public List<Tensor> saved() { return List.of(y); }
     }
 
-    /** Max-pooling; argmax: int32, same shape as the output. */
-    record MaxPool2d(Tensor x, Tensor argmax) implements Op {
+    /** Max-pooling; argmax: int32, same shape as the output; spec: the window geometry. */
+    record MaxPool2d(Tensor x, Tensor argmax, Pool2dSpec spec) implements Op {
         public String name() { return "max_pool2d"; }
         public List<Tensor> inputs() { return List.of(x); }
         public List<Tensor> saved() { return List.of(x, argmax); }

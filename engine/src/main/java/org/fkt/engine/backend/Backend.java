@@ -120,6 +120,14 @@ public interface Backend {
     /** dx (overwritten) receives dy at each argmax. */
     void maxPool2dBackward(Tensor dy, Tensor argmax, Tensor dx);
 
+    /**
+     * The same, given the forward's window geometry, which lets a backend visit only the windows that
+     * cover each input element (the CUDA gather); by default the spec-less form.
+     */
+    default void maxPool2dBackward(Tensor dy, Tensor argmax, Tensor dx, Pool2dSpec spec) {
+        maxPool2dBackward(dy, argmax, dx);
+    }
+
     /** (N, C, H, W) -> (N, C) mean over H, W. */
     void globalAvgPoolForward(Tensor x, Tensor y);
 

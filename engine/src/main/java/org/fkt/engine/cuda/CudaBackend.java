@@ -254,6 +254,11 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void maxPool2dBackward(Tensor dy, Tensor argmax, Tensor dx, Pool2dSpec spec) {
+        CudaPool.maxBackward(driver(dx), dy, argmax, dx, spec);
+    }
+
+    @Override
     public void globalAvgPoolForward(Tensor x, Tensor y) {
         CudaPool.globalAvgForward(driver(y), x, y);
     }

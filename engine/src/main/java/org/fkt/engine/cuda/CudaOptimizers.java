@@ -11,8 +11,8 @@ import org.fkt.engine.tensor.Tensor;
 
 /**
  * Launchers of optimizers.cu (twin of CpuOptimizers): a whole model's SGD step is one kernel launch,
- * a LARS step a memset and two launches (per-tensor norms, then the update), whatever the number of
- * tensors. The table of tensor addresses and block chunks (a few kilobytes) stays on the device and is
+ * a LARS step two launches (per-block partial norms, then the update, which adds each tensor's partials
+ * in a fixed order: no atomics, the same bits run to run), whatever the number of tensors. The table of tensor addresses and block chunks (a few kilobytes) stays on the device and is
  * uploaded again only when it changes (new parameter, gradient or buffer memory).
  */
 final class CudaOptimizers {
@@ -53,12 +53,11 @@ final class CudaOptimizers {
             return;
         }
         long dev = upload(d, table);
-        try (var norms = new CudaBuf.Scratch(d, 2L * tensors * Double.BYTES)) {
-            d.memset32(norms.pointer(), 0, 4L * tensors);
+        try (var partials = new CudaBuf.Scratch(d, 2L * blocks * Double.BYTES)) {
             d.launch("fkt_lars_norms", blocks, new CudaArgs().ptr(dev).i32(tensors).i32(blocks)
-                    .i32(CudaLaunch.OPTIMIZER_CHUNK).f32((float) h.weightDecay()).ptr(norms.address()));
+                    .i32(CudaLaunch.OPTIMIZER_CHUNK).f32((float) h.weightDecay()).ptr(partials.address()));
             d.launch("fkt_lars_update_v" + vectorWidth(table, tensors), blocks, new CudaArgs().ptr(dev)
-                    .i32(tensors).i32(blocks).i32(CudaLaunch.OPTIMIZER_CHUNK).ptr(norms.address()).f64(h.lr())
+                    .i32(tensors).i32(blocks).i32(CudaLaunch.OPTIMIZER_CHUNK).ptr(partials.address()).f64(h.lr())
                     .f32((float) h.momentum())
                     .f32((float) h.weightDecay()).f64(h.eta()).i32(h.nesterov() ? 1 : 0));
         }

@@ -100,7 +100,7 @@ public final class Ops {
         Tensor y = Tensor.empty(x.dtype(), x.device(), x.dim(0), x.dim(1), p, q);
         Tensor argmax = Tensor.empty(DType.INT32, x.device(), x.dim(0), x.dim(1), p, q);
         x.backend().maxPool2dForward(x, y, argmax, spec);
-        return record(y, new Op.MaxPool2d(x, argmax), x);
+        return record(y, new Op.MaxPool2d(x, argmax, spec), x);
     }
 
     /** Mean over H and W. x: (N, C, H, W) -> (N, C). */
