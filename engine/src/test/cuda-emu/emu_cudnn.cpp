@@ -142,15 +142,17 @@ int problem(Handle *h, Tensor *xd, Filter *wd, Conv *cd, Tensor *yd, emu::ConvPr
 }
 
 /** The algorithms offered per pass, best first: the workspace one, the plain one, an unsupported FFT. */
+// deterministic: as real cuDNN reports it (BWD_DATA_ALGO_0 and BWD_FILTER_ALGO_0 add with atomics there).
 struct Offer {
     int algo;
     bool supported;
     bool workspace;
+    bool deterministic;
 };
 constexpr Offer OFFERS[3][3] = {
-    {{1, true, true}, {0, true, false}, {4, false, false}},  // IMPLICIT_PRECOMP_GEMM, IMPLICIT_GEMM, FFT
-    {{1, true, true}, {0, true, false}, {2, false, false}},  // BWD_DATA ALGO_1, ALGO_0, FFT
-    {{1, true, true}, {0, true, false}, {2, false, false}},  // BWD_FILTER ALGO_1, ALGO_0, FFT
+    {{1, true, true, true}, {0, true, false, true}, {4, false, false, true}},   // IMPLICIT_PRECOMP_GEMM, IMPLICIT_GEMM, FFT
+    {{1, true, true, true}, {0, true, false, false}, {2, false, false, true}},  // BWD_DATA ALGO_1, ALGO_0, FFT
+    {{1, true, true, true}, {0, true, false, false}, {2, false, false, true}},  // BWD_FILTER ALGO_1, ALGO_0, FFT
 };
 constexpr int ALGO_COUNT[3] = {8, 6, 7};
 
@@ -193,7 +195,7 @@ int query(emu::Pass pass, bool find, Handle *h, Tensor *x, Filter *w, Conv *c, T
         r.status = o.supported ? ST_SUCCESS : ST_NOT_SUPPORTED;
         r.time = !o.supported ? -1.0f : find ? 0.01f * (count + 1) : -1.0f;
         r.memory = o.supported && o.workspace ? emu::workspaceBytes(pass, p) : 0;
-        r.determinism = DETERMINISTIC;
+        r.determinism = o.deterministic ? DETERMINISTIC : NON_DETERMINISTIC;
         r.mathType = c->math == FMA_MATH ? FMA_MATH : o.workspace ? TENSOR_OP_MATH : DEFAULT_MATH;
         count++;
     }

@@ -30,6 +30,7 @@ constexpr int CROSS_CORRELATION = 1;
 constexpr int DEFAULT_MATH = 0;
 constexpr int TENSOR_OP_MATH = 1;
 constexpr int FMA_MATH = 3;
+constexpr int NON_DETERMINISTIC = 0;
 constexpr int DETERMINISTIC = 1;
 
 // 9.10.0 as CUDNN_VERSION encodes it (major * 10000 + minor * 100 + patch)

@@ -220,6 +220,30 @@ class EmulatedVendorErrorsTest {
         }
     }
 
+    /**
+     * -Dfkt.cudnn.deterministic=true refuses the algorithms cuDNN reports as nondeterministic: with no
+     * workspace allowed, backward-data is left with none (its workspace-free algorithm 0 is nondeterministic,
+     * as on real cuDNN), and says so; without the option the same limit is met by that algorithm; with the
+     * default limit the deterministic algorithms are chosen.
+     */
+    @Test
+    void cudnnFfmDeterministicOptionRefusesNondeterministicAlgorithms() {
+        var s = new ConvShape(1, 2, 6, 6, 3, 3, 3, 1, 1, 1, 1, false);
+        try (CudnnFfm dnn = EmulatedVendorLibsTest.open(null, "0", "true")) {
+            var e = assertThrows(NativeLibraryException.class, () -> dnn.workspaceBytes(s));
+            assertTrue(e.getMessage().contains("no usable ConvolutionBackwardData algorithm for " + s
+                    + " within -Dfkt.cudnn.workspace.max=0 bytes (deterministic algorithms only,"
+                    + " -Dfkt.cudnn.deterministic=true);") && e.getMessage().contains("algo 0(status 0, 0 B, math 3,"
+                    + " nondeterministic)"), e.getMessage());
+        }
+        try (CudnnFfm dnn = EmulatedVendorLibsTest.open(null, "0", null)) {
+            assertEquals(0, dnn.workspaceBytes(s), "without the option the workspace-free algorithms serve");
+        }
+        try (CudnnFfm dnn = EmulatedVendorLibsTest.open(null, null, "true")) {
+            assertTrue(dnn.workspaceBytes(s) > 0, "the deterministic algorithms with a workspace are chosen");
+        }
+    }
+
     private static Object invoke(java.lang.invoke.MethodHandle h) {
         try {
             return h.invoke();

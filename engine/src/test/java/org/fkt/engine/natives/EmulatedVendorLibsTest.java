@@ -204,15 +204,23 @@ class EmulatedVendorLibsTest {
 
     /** A CudnnFfm created with -Dfkt.cudnn.algo and -Dfkt.cudnn.workspace.max set as given (null: unset). */
     static CudnnFfm open(String algoChoice, String workspaceMax) {
+        return open(algoChoice, workspaceMax, null);
+    }
+
+    /** As {@link #open(String, String)}, with -Dfkt.cudnn.deterministic set as given (null: unset) too. */
+    static CudnnFfm open(String algoChoice, String workspaceMax, String deterministic) {
         String algo = System.getProperty("fkt.cudnn.algo");
         String max = System.getProperty("fkt.cudnn.workspace.max");
+        String det = System.getProperty("fkt.cudnn.deterministic");
         try {
             restore("fkt.cudnn.algo", algoChoice);
             restore("fkt.cudnn.workspace.max", workspaceMax);
+            restore("fkt.cudnn.deterministic", deterministic);
             return new CudnnFfm(EmuRef.CUDNN);
         } finally {
             restore("fkt.cudnn.algo", algo);
             restore("fkt.cudnn.workspace.max", max);
+            restore("fkt.cudnn.deterministic", det);
         }
     }
 

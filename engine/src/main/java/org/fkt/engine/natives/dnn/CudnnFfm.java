@@ -26,7 +26,9 @@ import org.fkt.engine.natives.NativeLibraryException;
  * libcudnn_graph (which it dlopens by bare soname, so they are opened first here from the same folder).
  * Per shape it builds the descriptors once and chooses one algorithm per pass, by cuDNN's heuristics
  * (the *_v7 queries) or, with -Dfkt.cudnn.algo=find, by cuDNN's own timing (cudnnFind*). With TF32 off
- * the convolution math is CUDNN_FMA_MATH and only FMA algorithms are accepted.
+ * the convolution math is CUDNN_FMA_MATH and only FMA algorithms are accepted. With
+ * -Dfkt.cudnn.deterministic=true only algorithms cuDNN reports as deterministic are accepted (some
+ * backward-data and backward-filter algorithms accumulate with atomics, so their bits vary run to run).
  */
 public final class CudnnFfm implements Dnn {
 
@@ -44,6 +46,8 @@ public final class CudnnFfm implements Dnn {
     private static final long PERF_STATUS = offset("status");
     private static final long PERF_MEMORY = offset("memory");
     private static final long PERF_MATH = offset("mathType");
+    private static final long PERF_DETERMINISM = offset("determinism");
+    static final int CUDNN_DETERMINISTIC = 1;
     private static final int MAX_ALGOS = 16;
     /** The sub-libraries the shim dlopens, in dependency order (cuDNN 9 API overview). */
     public static final List<String> SUB_LIBRARIES = List.of("libcudnn_graph.so.9", "libcudnn_engines_precompiled.so.9",
@@ -62,6 +66,7 @@ public final class CudnnFfm implements Dnn {
     private final String version;
     private final boolean find = "find".equals(System.getProperty("fkt.cudnn.algo"));
     private final long workspaceLimit = Long.getLong("fkt.cudnn.workspace.max", 1L << 30);
+    private final boolean deterministic = Boolean.getBoolean("fkt.cudnn.deterministic");
     private final Map<ConvShape, Plan> plans = new HashMap<>();
     private boolean closed;
 
@@ -231,9 +236,12 @@ public final class CudnnFfm implements Dnn {
             int status = perf.get(JAVA_INT, base + PERF_STATUS);
             long memory = perf.get(JAVA_LONG, base + PERF_MEMORY);
             int mathType = perf.get(JAVA_INT, base + PERF_MATH);
-            if (status != 0 || memory > workspaceLimit || (!s.tf32() && mathType != CUDNN_FMA_MATH)) {
+            boolean repeatable = perf.get(JAVA_INT, base + PERF_DETERMINISM) == CUDNN_DETERMINISTIC;
+            if (status != 0 || memory > workspaceLimit || (!s.tf32() && mathType != CUDNN_FMA_MATH)
+                    || (deterministic && !repeatable)) {
                 rejected.append(" algo ").append(algo).append("(status ").append(status).append(", ")
-                        .append(memory).append(" B, math ").append(mathType).append(')');
+                        .append(memory).append(" B, math ").append(mathType)
+                        .append(deterministic && !repeatable ? ", nondeterministic)" : ")");
                 continue;
             }
             check("cudnnSetConvolutionMathType", convDesc, mathType);
@@ -242,7 +250,9 @@ public final class CudnnFfm implements Dnn {
             return new Choice(algo, mathType, size.get(JAVA_LONG, 0));
         }
         throw new NativeLibraryException("cuDNN " + version + " (" + file + ") has no usable " + pass + " algorithm for "
-                + s + " within -Dfkt.cudnn.workspace.max=" + workspaceLimit + " bytes;" + rejected);
+                + s + " within -Dfkt.cudnn.workspace.max=" + workspaceLimit + " bytes"
+                + (deterministic ? " (deterministic algorithms only, -Dfkt.cudnn.deterministic=true)" : "") + ";"
+                + rejected);
     }
 
     private void need(Choice c, long wsBytes, String pass, ConvShape s) {

@@ -17,7 +17,10 @@ import jcuda.jcudnn.cudnnTensorDescriptor;
 import org.fkt.engine.natives.JcudaPointers;
 import org.fkt.engine.natives.NativeLibraryException;
 
-/** The "jcudnn" provider: heuristic (_v7) algorithm choice per shape, FMA-only math unless TF32 is asked. */
+/**
+ * The "jcudnn" provider: heuristic (_v7) algorithm choice per shape, FMA-only math unless TF32 is asked,
+ * deterministic algorithms only with -Dfkt.cudnn.deterministic=true (as CudnnFfm).
+ */
 public final class Jcudnn implements Dnn {
 
     private static final int MAX_ALGOS = 16;
@@ -27,6 +30,7 @@ public final class Jcudnn implements Dnn {
     private final cudnnHandle handle = new cudnnHandle();
     private final String version;
     private final Map<ConvShape, Plan> plans = new HashMap<>();
+    private final boolean deterministic = Boolean.getBoolean("fkt.cudnn.deterministic");
     private final Pointer one = Pointer.to(new float[] {1f});
     private final Pointer zero = Pointer.to(new float[] {0f});
     private boolean closed;
@@ -168,7 +172,7 @@ public final class Jcudnn implements Dnn {
         fill(fwd, cudnnConvolutionFwdAlgoPerf::new);
         check(JCudnn.cudnnGetConvolutionForwardAlgorithm_v7(handle, x, w, conv[0], y, MAX_ALGOS, count, fwd),
                 "cudnnGetConvolutionForwardAlgorithm_v7");
-        int i0 = pick(s, count[0], j -> fwd[j].status, j -> fwd[j].mathType, "forward");
+        int i0 = pick(s, count[0], j -> fwd[j].status, j -> fwd[j].mathType, j -> fwd[j].determinism, "forward");
         algo[0] = fwd[i0].algo;
         check(JCudnn.cudnnSetConvolutionMathType(conv[0], fwd[i0].mathType), "cudnnSetConvolutionMathType");
         check(JCudnn.cudnnGetConvolutionForwardWorkspaceSize(handle, x, w, conv[0], y, algo[0], size), "ws");
@@ -178,7 +182,7 @@ public final class Jcudnn implements Dnn {
         fill(data, cudnnConvolutionBwdDataAlgoPerf::new);
         check(JCudnn.cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, w, y, conv[1], x, MAX_ALGOS, count, data),
                 "cudnnGetConvolutionBackwardDataAlgorithm_v7");
-        int i1 = pick(s, count[0], j -> data[j].status, j -> data[j].mathType, "backward-data");
+        int i1 = pick(s, count[0], j -> data[j].status, j -> data[j].mathType, j -> data[j].determinism, "backward-data");
         algo[1] = data[i1].algo;
         check(JCudnn.cudnnSetConvolutionMathType(conv[1], data[i1].mathType), "cudnnSetConvolutionMathType");
         check(JCudnn.cudnnGetConvolutionBackwardDataWorkspaceSize(handle, w, y, conv[1], x, algo[1], size), "ws");
@@ -188,7 +192,7 @@ public final class Jcudnn implements Dnn {
         fill(filter, cudnnConvolutionBwdFilterAlgoPerf::new);
         check(JCudnn.cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, x, y, conv[2], w, MAX_ALGOS, count,
                 filter), "cudnnGetConvolutionBackwardFilterAlgorithm_v7");
-        int i2 = pick(s, count[0], j -> filter[j].status, j -> filter[j].mathType, "backward-filter");
+        int i2 = pick(s, count[0], j -> filter[j].status, j -> filter[j].mathType, j -> filter[j].determinism, "backward-filter");
         algo[2] = filter[i2].algo;
         check(JCudnn.cudnnSetConvolutionMathType(conv[2], filter[i2].mathType), "cudnnSetConvolutionMathType");
         check(JCudnn.cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, x, y, conv[2], w, algo[2], size), "ws");
@@ -203,13 +207,16 @@ public final class Jcudnn implements Dnn {
     }
 
     private int pick(ConvShape s, int count, java.util.function.IntUnaryOperator status,
-                     java.util.function.IntUnaryOperator math, String pass) {
+                     java.util.function.IntUnaryOperator math, java.util.function.IntUnaryOperator determinism,
+                     String pass) {
         for (int j = 0; j < count; j++) {
-            if (status.applyAsInt(j) == 0 && (s.tf32() || math.applyAsInt(j) == CudnnFfm.CUDNN_FMA_MATH)) {
+            if (status.applyAsInt(j) == 0 && (s.tf32() || math.applyAsInt(j) == CudnnFfm.CUDNN_FMA_MATH)
+                    && (!deterministic || determinism.applyAsInt(j) == CudnnFfm.CUDNN_DETERMINISTIC)) {
                 return j;
             }
         }
-        throw new NativeLibraryException("JCudnn (cuDNN " + version + "): no usable " + pass + " algorithm for " + s);
+        throw new NativeLibraryException("JCudnn (cuDNN " + version + "): no usable " + pass + " algorithm for " + s
+                + (deterministic ? " among the deterministic ones (-Dfkt.cudnn.deterministic=true)" : ""));
     }
 
     private static void need(Plan p, int pass, long wsBytes, ConvShape s) {
