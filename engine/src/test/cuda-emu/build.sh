@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Builds the CPU emulator of a CUDA device into OUTDIR/libcuda.so.1 with g++: the fiber runtime, the fake
-# driver, one registration unit per src/main/cuda/*.cu (the file compiled as C++ with emu_device.h
-# force-included, then FKT_EMU_REGISTER for every __global__ function found in its preprocessed text, so
-# kernels made by macros count and new .cu files are picked up), and CUDA_ERROR_NOT_SUPPORTED stubs for the
-# rest of driver-symbols.txt; builds and runs the self-test emu_selftest.cpp; writes a placeholder kernels.fatbin under OUTDIR/classpath. Then runs every build-*.sh beside it with OUTDIR (the fake cuBLAS and cuDNN).
-# Skips the g++ work when libcuda.so.1 is newer than every source. Usage: build.sh OUTDIR
+# Builds the CPU emulator of a CUDA device into OUTDIR/libcuda.so.1 with g++: the fiber runtime (scheduler,
+# fiber switch, kernel table), the fake driver, one registration unit per src/main/cuda/*.cu (the file
+# compiled as C++ with emu_device.h force-included, then FKT_EMU_REGISTER for every __global__ function found
+# in its preprocessed text, so kernels made by macros count and new .cu files are picked up), and
+# CUDA_ERROR_NOT_SUPPORTED stubs for the rest of driver-symbols.txt; builds and runs the self-test
+# emu_selftest.cpp; writes a placeholder kernels.fatbin under OUTDIR/classpath. Then runs every build-*.sh
+# beside it with OUTDIR (the fake cuBLAS and cuDNN). Skips the g++ work when libcuda.so.1 is newer than every
+# source. Usage: build.sh OUTDIR
 set -euo pipefail
 if [ $# -ne 1 ]; then
     echo "usage: build.sh OUTDIR" >&2
@@ -39,6 +41,8 @@ else
         fi
     }
     compile "$here/emu_runtime.cpp" "$work/emu_runtime.o"
+    compile "$here/emu_fiber.cpp" "$work/emu_fiber.o"
+    compile "$here/emu_kernels.cpp" "$work/emu_kernels.o"
     compile "$here/emu_driver.cpp" "$work/emu_driver.o"
     compile "$here/emu_driver_memory.cpp" "$work/emu_driver_memory.o"
     compile "$here/emu_driver_modules.cpp" "$work/emu_driver_modules.o"
@@ -92,8 +96,9 @@ selftest="$out/obj/emu_selftest"
 if [ ! -x "$selftest" ] || [ "$selftest" -ot "$lib" ]; then
     "$cxx" "${flags[@]}" -x c++ -DFKT_EMU -include "$here/emu_device.h" -I"$here" -c "$here/emu_selftest.cpp" \
         -o "$out/obj/emu_selftest.o"
-    "$cxx" -g -o "$selftest" "$out/obj/emu_selftest.o" "$out/obj/emu_runtime.o" "$out/obj/emu_driver.o" \
-        "$out/obj/emu_driver_memory.o" "$out/obj/emu_driver_modules.o" -lpthread
+    "$cxx" -g -o "$selftest" "$out/obj/emu_selftest.o" "$out/obj/emu_runtime.o" "$out/obj/emu_fiber.o" \
+        "$out/obj/emu_kernels.o" "$out/obj/emu_driver.o" "$out/obj/emu_driver_memory.o" \
+        "$out/obj/emu_driver_modules.o" -lpthread
     for order in forward reverse random; do
         if ! FKT_EMU_ORDER=$order "$selftest" > "$out/obj/selftest-$order.log" 2>&1; then
             cat "$out/obj/selftest-$order.log" >&2

@@ -1,7 +1,7 @@
-// Fiber scheduler and kernel table of the CPU emulator of a CUDA device (see emu_runtime.h for what it
-// checks and what it cannot show). Unusual choice: on x86-64 fibers switch through a small assembly routine
-// instead of swapcontext, because glibc's swapcontext makes a sigprocmask system call on every switch and
-// an emulated launch switches once or more per CUDA thread; other architectures use ucontext.
+// Fiber scheduler of the CPU emulator of a CUDA device: barriers, warp exchanges and whole launches (see
+// emu_runtime.h for what it checks and what it cannot show). The fibers' stack switch is in emu_fiber.cpp,
+// the kernel table in emu_kernels.cpp.
+#include "emu_fiber.h"
 #include "emu_runtime.h"
 
 #include <signal.h>
@@ -13,18 +13,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <algorithm>
-#include <map>
 #include <random>
 #include <stdexcept>
 #include <vector>
-
-#if !defined(__x86_64__)
-#include <ucontext.h>
-#endif
-
-#if defined(__x86_64__)
-extern "C" void fkt_emu_switch(void** save_sp, void* next_sp);
-#endif
 
 namespace fkt_emu {
 
@@ -36,62 +27,13 @@ dim3 current_grid_dim;
 namespace {
 
 constexpr int kMaxThreads = 1024;
-constexpr std::size_t kStackBytes = 64 * 1024;
 constexpr std::size_t kGuardBytes = 4096;
-
-enum class State { runnable, at_block, at_warp, done };
-
-struct FiberImpl : Fiber {
-    State state;
-    const char* file;  // call site of the barrier waited at
-    int line;
-    const char* what;
-    char* stack;
-#if defined(__x86_64__)
-    void* sp;
-#else
-    ucontext_t context;
-#endif
-};
 
 struct Warp {
     std::uint64_t slot[32];
     std::uint64_t posted[32];  // round in which each lane last published
     std::uint64_t round;       // completed warp barriers
 };
-
-// Never destroyed, so that it outlives every static destructor (the stats below read it at exit).
-std::map<std::string, Thunk>& table() {
-    static auto* t = new std::map<std::string, Thunk>();
-    return *t;
-}
-
-// Launches per kernel; with FKT_EMU_STATS=FILE, written to FILE when the library is unloaded (at exit),
-// with the kernels never launched, so a test run shows which kernels it exercised.
-struct Stats {
-    // never freed: other threads of the process may still launch while the exit handlers run
-    std::map<std::string, unsigned long long>& launches = *new std::map<std::string, unsigned long long>();
-    ~Stats() {
-        const char* path = std::getenv("FKT_EMU_STATS");
-        std::FILE* f = path != nullptr ? std::fopen(path, "a") : nullptr;
-        if (f == nullptr) {
-            return;
-        }
-        std::string never;
-        for (auto& [name, thunk] : table()) {
-            (void)thunk;
-            auto it = launches.find(name);
-            if (it == launches.end()) {
-                never += " " + name;
-            } else {
-                std::fprintf(f, "%8llu launches of %s\n", it->second, name.c_str());
-            }
-        }
-        std::fprintf(f, "never launched:%s\n", never.empty() ? " (none)" : never.c_str());
-        std::fclose(f);
-    }
-};
-Stats stats;
 
 FiberImpl fibers[kMaxThreads];
 Warp warps[kMaxThreads / 32];
@@ -105,42 +47,6 @@ thread_local bool in_kernel;
 struct sigaction previous_segv;
 std::uint64_t seed;
 std::mt19937_64 rng;
-
-#if defined(__x86_64__)
-void* scheduler_sp;
-// Saves the callee-saved registers, MXCSR and the x87 control word on the current stack, stores the stack
-// pointer in *save_sp, and resumes the stack next_sp saved the same way.
-asm(R"(
-    .text
-    .p2align 4
-    .type fkt_emu_switch, @function
-fkt_emu_switch:
-    pushq %rbp
-    pushq %rbx
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
-    subq $8, %rsp
-    stmxcsr (%rsp)
-    fnstcw 4(%rsp)
-    movq %rsp, (%rdi)
-    movq %rsi, %rsp
-    ldmxcsr (%rsp)
-    fldcw 4(%rsp)
-    addq $8, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbx
-    popq %rbp
-    ret
-    .size fkt_emu_switch, .-fkt_emu_switch
-)");
-#else
-ucontext_t scheduler_context;
-#endif
 
 enum class Order { forward, reverse, random };
 
@@ -173,49 +79,12 @@ const char* order_name() {
     }
 }
 
-void to_scheduler(FiberImpl* f) {
-#if defined(__x86_64__)
-    fkt_emu_switch(&f->sp, scheduler_sp);
-#else
-    swapcontext(&f->context, &scheduler_context);
-#endif
-}
-
 void fiber_main() {
     auto* f = static_cast<FiberImpl*>(current_fiber);
     launch_thunk(launch_params);
     f->state = State::done;
     to_scheduler(f);
     std::abort();  // a finished fiber is never resumed
-}
-
-void start_fiber(FiberImpl* f) {
-#if defined(__x86_64__)
-    auto top = reinterpret_cast<std::uintptr_t>(f->stack + kStackBytes) & ~std::uintptr_t(15);
-    auto* w = reinterpret_cast<std::uint64_t*>(top);
-    w[-1] = 0;                                                // fiber_main's (never used) return address
-    w[-2] = reinterpret_cast<std::uint64_t>(&fiber_main);     // where the switch's ret goes
-    for (int i = 3; i <= 8; i++) {
-        w[-i] = 0;                                            // rbp rbx r12 r13 r14 r15
-    }
-    w[-9] = 0x1f80ull | (0x037full << 32);                    // default MXCSR, x87 control word
-    f->sp = &w[-9];
-#else
-    getcontext(&f->context);
-    f->context.uc_stack.ss_sp = f->stack;
-    f->context.uc_stack.ss_size = kStackBytes;
-    f->context.uc_link = nullptr;
-    makecontext(&f->context, &fiber_main, 0);
-#endif
-}
-
-void resume(FiberImpl* f) {
-    current_fiber = f;
-#if defined(__x86_64__)
-    fkt_emu_switch(&scheduler_sp, f->sp);
-#else
-    swapcontext(&scheduler_context, &f->context);
-#endif
 }
 
 std::string where(const FiberImpl& f) {
@@ -384,7 +253,7 @@ std::string run_block(std::vector<unsigned>& run_order) {
     for (unsigned i = 0; i < thread_count; i++) {
         FiberImpl& f = fibers[i];
         f.state = State::runnable;
-        start_fiber(&f);
+        start_fiber(&f, &fiber_main);
     }
     for (unsigned w = 0; w * 32 < thread_count; w++) {
         std::memset(warps[w].posted, 0xff, sizeof warps[w].posted);
@@ -483,21 +352,6 @@ unsigned ballot(unsigned mask, bool predicate) {
     return votes;
 }
 
-Registrar::Registrar(const char* name, Thunk thunk) {
-    if (!table().emplace(name, thunk).second) {
-        std::fprintf(stderr, "CUDA emulator: kernel %s is registered twice\n", name);
-    }
-}
-
-Thunk find_kernel(const char* name) {
-    auto it = table().find(name);
-    return it == table().end() ? nullptr : it->second;
-}
-
-int kernel_count() {
-    return (int)table().size();
-}
-
 std::string launch(const char* name, Thunk thunk, dim3 grid, dim3 block, void** params) {
     setup();
     const unsigned long long threads = (unsigned long long)block.x * block.y * block.z;
@@ -512,7 +366,7 @@ std::string launch(const char* name, Thunk thunk, dim3 grid, dim3 block, void** 
                       grid.z);
         return b;
     }
-    stats.launches[name]++;
+    count_launch(name);
     launch_thunk = thunk;
     launch_params = params;
     launch_name = name;

@@ -1,8 +1,8 @@
 // Runtime of the CPU emulator of a CUDA device: runs a kernel launch on the calling OS thread, one block
 // after another, every CUDA thread of a block as a fiber (its own 64 KiB stack) that runs until it reaches
-// a barrier (__syncthreads, __syncwarp, a warp shuffle or vote) or returns. Also the kernel table that
-// the generated registration units fill (FKT_EMU_REGISTER) and that the fake driver (emu_driver.cpp)
-// looks kernels up in.
+// a barrier (__syncthreads, __syncwarp, a warp shuffle or vote) or returns (emu_runtime.cpp, with the
+// fibers' stack switch in emu_fiber.cpp). Also the kernel table that the generated registration units fill
+// (FKT_EMU_REGISTER) and that the fake driver (emu_driver.cpp) looks kernels up in (emu_kernels.cpp).
 //
 // What it checks: a barrier that can never complete (threads of a block at different __syncthreads, or
 // waiting at a block barrier while their warp mates wait at a shuffle) fails the launch naming kernel, block
@@ -85,6 +85,8 @@ struct KernelThunk<F> {
 Thunk find_kernel(const char* name);
 // Number of registered kernels.
 int kernel_count();
+// Counts one launch of kernel `name` (written out with FKT_EMU_STATS at exit).
+void count_launch(const char* name);
 
 // Runs a whole launch; returns an empty string on success, else what went wrong (also on stderr).
 std::string launch(const char* name, Thunk thunk, dim3 grid, dim3 block, void** params);

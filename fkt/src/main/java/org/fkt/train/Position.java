@@ -45,6 +45,11 @@ public record Position(Stage stage, int epoch, int batch, boolean complete, Epoc
                     seconds + sec);
         }
 
+        /** The same sums with {@code sec} more seconds (time spent outside any one step, such as the device's tail). */
+        public EpochSums plusSeconds(double sec) {
+            return new EpochSums(steps, seen, correct, loss, contrastive, supervised, seconds + sec);
+        }
+
         Map<String, Object> toMap() {
             var m = new LinkedHashMap<String, Object>();
             m.put("steps", steps);

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.fkt.engine.autograd.Autograd;
 import org.fkt.engine.memory.MemoryScope;
 import org.fkt.engine.ops.Ops;
+import org.fkt.engine.tensor.Device;
 import org.fkt.engine.tensor.Tensor;
 import org.fkt.nn.models.ResNet;
 import org.fkt.nn.objective.Batch;
@@ -22,7 +23,9 @@ import org.fkt.report.Metrics;
  *
  * <p>On a GPU a step reads the device once ({@link StepReadout}: loss terms and predictions, after the
  * forward, so a non-finite loss still stops the run before the optimizer step); the rest of the step is
- * queued without host synchronisation.
+ * queued without host synchronisation. Step and epoch times come from a {@link StepClock}: contiguous laps,
+ * each holding one step's worth of device work, and the device's tail (the last step's backward and
+ * update) waited for once when an epoch's steps end, so an epoch's time covers all of its steps.
  *
  * <p>With a frozen encoder (linear evaluation) the encoder runs in evaluation mode without gradients
  * and only the classifier learns.
@@ -32,6 +35,7 @@ public final class Trainer {
     private final ResNet model;
     private final TrainSettings settings;
     private final Path checkpoints;
+    private final StepClock clock;
 
     /**
      * What a call to {@link #run} ended with: stopped on request, or the stage complete; {@code test} is the
@@ -41,10 +45,21 @@ public final class Trainer {
     }
 
     public Trainer(Stage stage, ResNet model, TrainSettings settings, Path checkpoints) {
+        this(stage, model, settings, checkpoints, StepClock.of(deviceOf(model)));
+    }
+
+    /** A trainer timing its steps with {@code clock} (tests give one whose device is simulated). */
+    Trainer(Stage stage, ResNet model, TrainSettings settings, Path checkpoints, StepClock clock) {
         this.stage = stage;
         this.model = model;
         this.settings = settings;
         this.checkpoints = checkpoints;
+        this.clock = clock;
+    }
+
+    /** Where the model's parameters live, which is where its steps run. */
+    private static Device deviceOf(ResNet model) {
+        return model.namedParameters().values().iterator().next().device();
     }
 
     /** Trains (or resumes) the stage; {@code test} may be null to skip evaluation. */
@@ -62,15 +77,18 @@ public final class Trainer {
                 int first = resumedEpoch ? pos.batch() : 0;
                 Map<String, Double> rates = optimizer.learningRates();
                 setMode();
+                clock.start();
                 try (EpochSource.Feed feed = train.open(epoch, first)) {
                     for (int b = first; feed.hasNext(); b++) {
                         sums = step(feed, optimizer, epoch, b, train.batchesPerEpoch(), sums, listener);
                         if (stop.requested() && feed.hasNext()) {
+                            sums = sums.plusSeconds(clock.settle());
                             Position at = new Position(stage, epoch, b + 1, false, sums);
                             Checkpoints.write(checkpoints, model, settings.imageSize(), optimizer, at);
                             return new Outcome(true, at, null);
                         }
                     }
+                    sums = sums.plusSeconds(clock.settle());
                 }
                 Metrics metrics = test != null && stage.classifies() ? test.evaluate(model) : null;
                 listener.epochDone(epochLog(epoch, optimizer.stepCount(), sums, metrics, rates));
@@ -114,7 +132,6 @@ public final class Trainer {
 
     private Position.EpochSums step(EpochSource.Feed feed, OptimizerGroups optimizer, int epoch, int b, int batches,
                                     Position.EpochSums sums, TrainingListener listener) {
-        long t0 = System.nanoTime();
         try (var scope = MemoryScope.open()) {
             EpochSource.StepInput in = feed.next();
             StepResult r = forward(in.batch());
@@ -130,7 +147,7 @@ public final class Trainer {
             r.loss().backward();
             optimizer.step();
             int correct = read.predicted() == null ? 0 : correct(read.predicted(), in.labels());
-            double seconds = (System.nanoTime() - t0) / 1e9;
+            double seconds = clock.lap();
             listener.stepDone(new TrainingListener.StepLog(stage, epoch, b, batches, loss, contrastive, supervised,
                     in.size(), seconds));
             return sums.add(in.size(), correct, loss, nanToZero(contrastive), nanToZero(supervised), seconds);

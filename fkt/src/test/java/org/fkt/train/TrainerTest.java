@@ -183,6 +183,50 @@ class TrainerTest {
     }
 
     @Test
+    void epochTimeCoversEveryStepAndTheDevicesTail() {
+        TrainSettings s = settings(1);
+        var source = new SyntheticSource(3, 4, SIZE, CLASSES, 5);
+        long tailMillis = 300;
+        long listenerMillis = 50;
+        // a simulated device still busy with the last step's backward and update when the steps end
+        StepClock clock = new StepClock(() -> sleep(tailMillis));
+        List<Double> steps = new ArrayList<>();
+        List<TrainingListener.EpochLog> epochs = new ArrayList<>();
+        double wall;
+        try (ResNet m = model(s, 1)) {
+            long t0 = System.nanoTime();
+            new Trainer(Stage.JOINT, m, s, tmp, clock).run(source, null, new TrainingListener() {
+                @Override
+                public void stepDone(StepLog step) {
+                    steps.add(step.seconds());
+                    sleep(listenerMillis);   // host work between steps belongs to the epoch too
+                }
+
+                @Override
+                public void epochDone(EpochLog epoch) {
+                    epochs.add(epoch);
+                }
+            }, new StopSignal());
+            wall = (System.nanoTime() - t0) / 1e9;
+        }
+        assertEquals(3, steps.size());
+        double stepSum = steps.stream().mapToDouble(Double::doubleValue).sum();
+        double epoch = epochs.get(0).seconds();
+        assertTrue(epoch >= stepSum + tailMillis / 1e3, "epoch " + epoch + " s < steps " + stepSum + " s + the tail");
+        assertTrue(epoch >= (3 * listenerMillis + tailMillis) / 1e3, "epoch " + epoch + " s misses time between steps");
+        assertTrue(epoch <= wall, "epoch " + epoch + " s > the run's wall time " + wall + " s");
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void jsonRoundTripsSettingsExactly() {
         TrainSettings s = settings(3).withSeed(123456789012L);
         assertEquals(s, TrainSettings.fromMap(Json.parseObject(Json.write(s.toMap()))));

@@ -95,11 +95,7 @@ final class GradientTable {
             case Op.Add a -> new Tensor[] {scaled(g, a.alpha()), scaled(g, a.beta())};
             case Op.Scale s -> new Tensor[] {scaled(g, s.alpha())};
             case Op.Reshape r -> new Tensor[] {g.view(r.x().shape())};
-            case Op.Sum s -> {
-                // out = factor * sum(x): every element's gradient is factor * g
-                double gv = g.item() * s.factor();
-                yield new Tensor[] {Tensor.full(gv, s.x().dtype(), s.x().device(), s.x().shape())};
-            }
+            case Op.Sum s -> new Tensor[] {broadcast(g, s.factor(), s.x())};
             case Op.L2Normalize n -> {
                 Tensor dx = like(n.x());
                 be.l2NormalizeRowsBackward(g, n.y(), n.norms(), n.eps(), dx);
@@ -132,6 +128,25 @@ final class GradientTable {
         Tensor out = like(g);
         g.backend().scale(g, alpha, out);
         return out;
+    }
+
+    /**
+     * The gradient of out = factor * sum(x): factor * g (one element) in every element of a new tensor
+     * shaped like x, computed on g's device so that no value is read back to the host. The result, viewed
+     * as (rows, 1), receives the one-element row vector factor * g through addRowVector.
+     */
+    private static Tensor broadcast(Tensor g, double factor, Tensor x) {
+        Tensor dx = Tensor.zeros(x.dtype(), x.device(), x.shape());
+        long n = dx.numel();
+        try (Tensor gs = scaled(g, factor); Tensor row = gs.view(1)) {
+            for (long at = 0; at < n; at += Integer.MAX_VALUE) {
+                int rows = (int) Math.min(Integer.MAX_VALUE, n - at);
+                try (Tensor part = dx.slice(at, rows, 1)) {
+                    g.backend().addRowVector(part, row);
+                }
+            }
+        }
+        return dx;
     }
 
     private static Tensor like(Tensor t) {

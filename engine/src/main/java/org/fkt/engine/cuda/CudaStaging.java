@@ -29,6 +29,8 @@ final class CudaStaging {
     private final MemorySegment[] segments = new MemorySegment[2];
     private final CUevent[] done = new CUevent[2];
     private int next;
+    /** Device-to-host copies so far: each one waits for the stream (a sync with the device). */
+    private long hostReads;
 
     CudaStaging(CudaDriver driver) {
         this.driver = driver;
@@ -74,6 +76,7 @@ final class CudaStaging {
 
     /** Copies {@code bytes} of device memory at {@code src} into host {@code dst}. */
     synchronized void toHost(CUdeviceptr src, MemorySegment dst, long bytes) {
+        hostReads++;
         ensure();
         driver.enter();
         long pendingAt = -1;
@@ -95,6 +98,11 @@ final class CudaStaging {
         if (pendingBuffer >= 0) {
             drain(pendingBuffer, dst, pendingAt, pendingBytes);
         }
+    }
+
+    /** How many device-to-host copies this device has made (tests count the syncs of a code path). */
+    synchronized long hostReads() {
+        return hostReads;
     }
 
     /** Waits for buffer b's transfer and copies its n bytes to dst at {@code at}. */

@@ -1,7 +1,6 @@
 package org.fkt.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import org.fkt.engine.autograd.Autograd;
 import org.fkt.engine.autograd.Op;
@@ -295,12 +294,12 @@ public final class Tensor implements Owned {
             if (device.equals(device())) {
                 backend().copy(src, out);
             } else if (device.kind() == Device.Kind.CPU) {
-                src.backend().copyToHost(src, hostSegment(out));
+                src.backend().copyToHost(src, HostCopies.segment(out));
             } else if (device().kind() == Device.Kind.CPU) {
-                out.backend().copyFromHost(hostSegment(src), out);
+                out.backend().copyFromHost(HostCopies.segment(src), out);
             } else {
                 try (Tensor host = src.to(Device.CPU)) {
-                    out.backend().copyFromHost(hostSegment(host), out);
+                    out.backend().copyFromHost(HostCopies.segment(host), out);
                 }
             }
             return out;
@@ -322,69 +321,46 @@ public final class Tensor implements Owned {
         }
     }
 
-    // ---- host access -------------------------------------------------------------------------
+    // ---- host access (bodies in HostCopies) ---------------------------------------------------
 
     /** Overwrites this float32 tensor's elements (row-major) with {@code data}. */
     public void copyFrom(float[] data) {
-        copyFromHost(MemorySegment.ofArray(data), data.length, DType.FLOAT32);
+        HostCopies.copyFrom(this, MemorySegment.ofArray(data), data.length, DType.FLOAT32);
     }
 
     /** Overwrites this float64 tensor's elements (row-major) with {@code data}. */
     public void copyFrom(double[] data) {
-        copyFromHost(MemorySegment.ofArray(data), data.length, DType.FLOAT64);
+        HostCopies.copyFrom(this, MemorySegment.ofArray(data), data.length, DType.FLOAT64);
     }
 
     /** Overwrites this int32 tensor's elements (row-major) with {@code data}. */
     public void copyFrom(int[] data) {
-        copyFromHost(MemorySegment.ofArray(data), data.length, DType.INT32);
+        HostCopies.copyFrom(this, MemorySegment.ofArray(data), data.length, DType.INT32);
     }
 
     /** Overwrites this int64 tensor's elements (row-major) with {@code data}. */
     public void copyFrom(long[] data) {
-        copyFromHost(MemorySegment.ofArray(data), data.length, DType.INT64);
-    }
-
-    private void copyFromHost(MemorySegment src, int length, DType type) {
-        checkOpen("copyFrom", "self");
-        if (type != dtype || length != numel() || !isContiguous()) {
-            throw new IllegalArgumentException("copyFrom: " + length + " " + type.label() + " values do not fit "
-                    + describe() + (isContiguous() ? "" : " (not contiguous)"));
-        }
-        backend().copyFromHost(src, this);
+        HostCopies.copyFrom(this, MemorySegment.ofArray(data), data.length, DType.INT64);
     }
 
     /** All elements, in row-major order, converted to float. */
     public float[] toFloatArray() {
-        try (Tensor t = hostCopy(DType.FLOAT32)) {
-            return hostSegment(t).toArray(ValueLayout.JAVA_FLOAT);
-        }
+        return HostCopies.floats(this);
     }
 
     /** All elements, in row-major order, converted to double. */
     public double[] toDoubleArray() {
-        try (Tensor t = hostCopy(DType.FLOAT64)) {
-            return hostSegment(t).toArray(ValueLayout.JAVA_DOUBLE);
-        }
+        return HostCopies.doubles(this);
     }
 
     /** All elements of an int32 tensor, in row-major order. */
     public int[] toIntArray() {
-        if (dtype != DType.INT32) {
-            throw new IllegalArgumentException("toIntArray: " + describe() + " is not int32");
-        }
-        try (Tensor t = hostCopy(DType.INT32)) {
-            return hostSegment(t).toArray(ValueLayout.JAVA_INT);
-        }
+        return HostCopies.ints(this);
     }
 
     /** All elements of an int64 tensor, in row-major order. */
     public long[] toLongArray() {
-        if (dtype != DType.INT64) {
-            throw new IllegalArgumentException("toLongArray: " + describe() + " is not int64");
-        }
-        try (Tensor t = hostCopy(DType.INT64)) {
-            return hostSegment(t).toArray(ValueLayout.JAVA_LONG);
-        }
+        return HostCopies.longs(this);
     }
 
     /** The value of a one-element tensor. */
@@ -393,27 +369,6 @@ public final class Tensor implements Owned {
             throw new IllegalArgumentException("item: " + describe() + " has " + numel() + " elements, not 1");
         }
         return toDoubleArray()[0];
-    }
-
-    private Tensor hostCopy(DType type) {
-        checkOpen("read", "self");
-        return MemoryScope.unscoped(() -> {
-            Tensor onHost = device().kind() == Device.Kind.CPU ? contiguous() : to(Device.CPU);
-            if (onHost.dtype == type) {
-                return onHost;
-            }
-            try (onHost) {
-                return onHost.to(type);
-            }
-        });
-    }
-
-    /** Host memory of a contiguous host tensor, from its first element to its last. */
-    private static MemorySegment hostSegment(Tensor t) {
-        if (!(t.storage instanceof HostStorage host)) {
-            throw new IllegalStateException(t.describe() + " is not in host memory");
-        }
-        return host.hostSegment().asSlice(t.offset * t.dtype.byteSize(), t.numel() * t.dtype.byteSize());
     }
 
     // ---- autograd ----------------------------------------------------------------------------

@@ -4,12 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** The CPU backend's parallel-for: coverage, nesting, failures, and callers on several threads. */
+/** The CPU backend's parallel-for: coverage, nesting, failures, callers on several threads, worker names. */
 class CpuParallelTest {
+    @Test
+    void eachWorkerCarriesItsOwnIndex() {
+        int workers = CpuParallel.threads() - 1;
+        List<String> names = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+                .filter(n -> n.startsWith("fkt-cpu-")).sorted().toList();
+        List<String> expected = IntStream.rangeClosed(1, workers).mapToObj(i -> "fkt-cpu-" + i).sorted().toList();
+        assertEquals(expected, names);
+    }
+
     @Test
     void everyIndexRunsExactlyOnceInContiguousChunks() {
         for (int n : new int[] {1, 2, 3, 17, 1000, 65_537}) {

@@ -1,14 +1,9 @@
 package org.fkt.nn.objective;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.fkt.engine.backend.Backends;
-import org.fkt.engine.memory.MemoryScope;
 import org.fkt.engine.tensor.DType;
 import org.fkt.engine.tensor.Device;
 import org.fkt.engine.tensor.Tensor;
@@ -26,7 +21,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * `fkt dump --device cuda:0` against PyTorch on the same GPU: one training step of ResNet-50 (both stems)
  * for the three objectives from the same weights and batch, TF32 off on both sides. Every output (loss
  * terms, logits, projections, every parameter gradient, every running statistic) must be within 1e-4
- * relative (||a - b|| / ||b||) of PyTorch's, as on the CPU ({@link DumpParityTest}). A tensor that misses
+ * relative (||a - b|| / ||b||) of PyTorch's, as on the CPU ({@link DumpParityTest}; the loop is {@link DumpComparison}). A tensor that misses
  * it is judged against PyTorch's float64 run on the CPU: the engine's float32 error on the GPU must be at
  * most twice the larger of PyTorch's own float32 errors (on the GPU and on the CPU), or at most
  * {@link #CPU_FACTOR} times the engine's own float32 error on the CPU. The second bound is there because a
@@ -39,7 +34,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Tag("gpu")
 class CudaDumpParityTest {
     private static final Device GPU = Device.cuda(0);
-    private static final double TOLERANCE = 1e-4;
     /** How far the GPU's float32 error may exceed the engine's own float32 error on the CPU. */
     private static final double CPU_FACTOR = 10;
 
@@ -71,64 +65,46 @@ class CudaDumpParityTest {
                 "--proj-out", "32", "--objective", objective, "--weights", weights.toString(), "--batch",
                 batch.toString());
         Path torchGpu = dir.resolve("torch-gpu.safetensors");
-        TorchOracle.run("torch_step.py", with(run, "--device", "cuda:0", "--out", torchGpu.toString()));
-        try (var scope = MemoryScope.open()) {
-            Map<String, Tensor> engine = Safetensors.read(ours);
-            Map<String, Tensor> reference = Safetensors.read(torchGpu);
-            assertEquals(reference.keySet(), engine.keySet(), "output names");
-            Map<String, Tensor> cpu32 = null;
-            Map<String, Tensor> cpu64 = null;
-            Map<String, Tensor> engineCpu = null;
-            List<String> failures = new ArrayList<>();
-            List<String> beyondTorch = new ArrayList<>();
-            int viaFloat64 = 0;
-            for (String name : reference.keySet()) {
-                double[] a = engine.get(name).toDoubleArray();
-                double[] b = reference.get(name).toDoubleArray();
-                double rel = DumpParityTest.relative(a, b);
-                if (rel <= TOLERANCE) {
-                    continue;
-                }
-                if (cpu64 == null) {
-                    Path p32 = dir.resolve("torch-cpu32.safetensors");
-                    Path p64 = dir.resolve("torch-cpu64.safetensors");
-                    TorchOracle.run("torch_step.py", with(run, "--out", p32.toString()));
-                    TorchOracle.run("torch_step.py", with(run, "--out", p64.toString(), "--double"));
-                    cpu32 = Safetensors.read(p32);
-                    cpu64 = Safetensors.read(p64);
-                    Path oursCpu = dir.resolve("engine-cpu.safetensors");
-                    StepDump.run(new StepDump.Config(Architecture.parse(arch), Stem.parse(stem), 5,
-                            Objective.parse(objective), weights, batch, oursCpu, 0.5, 1.0, 64, 32, Device.CPU,
-                            DType.FLOAT32));
-                    engineCpu = Safetensors.read(oursCpu);
-                }
-                double[] exact = cpu64.get(name).toDoubleArray();
-                double engineError = DumpParityTest.relative(a, exact);
-                double torchError = Math.max(DumpParityTest.relative(b, exact),
-                        DumpParityTest.relative(cpu32.get(name).toDoubleArray(), exact));
-                double cpuError = DumpParityTest.relative(engineCpu.get(name).toDoubleArray(), exact);
-                viaFloat64++;
-                String line = String.format("%s: vs torch on the GPU %.3g; vs float64: engine on the GPU %.3g,"
-                        + " engine on the CPU %.3g, torch float32 %.3g", name, rel, engineError, cpuError, torchError);
-                if (!(engineError <= 2 * torchError)) {
-                    (engineError <= CPU_FACTOR * cpuError ? beyondTorch : failures).add(line);
-                }
-            }
-            if (!beyondTorch.isEmpty()) {
-                System.out.println("float32 error above twice PyTorch's, within " + CPU_FACTOR
-                        + "x of the engine's on the CPU (kinks crossed by rounding):\n" + String.join("\n", beyondTorch));
-            }
-            System.out.printf("%s %s %s on %s: %d tensors, %d judged against float64%n", arch, stem, objective, GPU,
-                    reference.size(), viaFloat64);
-            if (!failures.isEmpty()) {
-                fail(failures.size() + " tensors differ from PyTorch on the same GPU:\n" + String.join("\n", failures));
-            }
-        }
-    }
+        TorchOracle.run("torch_step.py", DumpComparison.args(run, "--device", "cuda:0", "--out", torchGpu.toString()));
+        Path cpu32Path = dir.resolve("torch-cpu32.safetensors");
+        Path cpu64Path = dir.resolve("torch-cpu64.safetensors");
+        Path oursCpu = dir.resolve("engine-cpu.safetensors");
+        String label = arch + " " + stem + " " + objective + " on " + GPU;
+        DumpComparison.compare(ours, torchGpu, label, "float32 error above twice PyTorch's, within " + CPU_FACTOR
+                + "x of the engine's on the CPU (kinks crossed by rounding)", "tensors differ from PyTorch on the same GPU",
+                new DumpComparison.Judge() {
+                    private Map<String, Tensor> cpu32;
+                    private Map<String, Tensor> cpu64;
+                    private Map<String, Tensor> engineCpu;
 
-    private static String[] with(List<String> base, String... more) {
-        List<String> all = new ArrayList<>(base);
-        all.addAll(List.of(more));
-        return all.toArray(String[]::new);
+                    @Override
+                    public void prepare() {
+                        TorchOracle.run("torch_step.py", DumpComparison.args(run, "--out", cpu32Path.toString()));
+                        TorchOracle.run("torch_step.py", DumpComparison.args(run, "--out", cpu64Path.toString(), "--double"));
+                        cpu32 = Safetensors.read(cpu32Path);
+                        cpu64 = Safetensors.read(cpu64Path);
+                        StepDump.run(new StepDump.Config(Architecture.parse(arch), Stem.parse(stem), 5,
+                                Objective.parse(objective), weights, batch, oursCpu, 0.5, 1.0, 64, 32, Device.CPU,
+                                DType.FLOAT32));
+                        engineCpu = Safetensors.read(oursCpu);
+                    }
+
+                    @Override
+                    public DumpComparison.Judgement judge(String name, double[] a, double[] b, double rel) {
+                        double[] exact = cpu64.get(name).toDoubleArray();
+                        double engineError = DumpComparison.relative(a, exact);
+                        double torchError = Math.max(DumpComparison.relative(b, exact),
+                                DumpComparison.relative(cpu32.get(name).toDoubleArray(), exact));
+                        double cpuError = DumpComparison.relative(engineCpu.get(name).toDoubleArray(), exact);
+                        String line = String.format("%s: vs torch on the GPU %.3g; vs float64: engine on the GPU %.3g,"
+                                + " engine on the CPU %.3g, torch float32 %.3g", name, rel, engineError, cpuError,
+                                torchError);
+                        if (engineError <= 2 * torchError) {
+                            return new DumpComparison.Judgement(DumpComparison.Verdict.PASS, line);
+                        }
+                        return new DumpComparison.Judgement(engineError <= CPU_FACTOR * cpuError
+                                ? DumpComparison.Verdict.NOTE : DumpComparison.Verdict.FAIL, line);
+                    }
+                });
     }
 }
