@@ -117,16 +117,11 @@ public interface Backend {
     /** y: (N, C, P, Q); argmax: int32 (N, C, P, Q), the flat h*W+w index of each maximum. */
     void maxPool2dForward(Tensor x, Tensor y, Tensor argmax, Pool2dSpec spec);
 
-    /** dx (overwritten) receives dy at each argmax. */
-    void maxPool2dBackward(Tensor dy, Tensor argmax, Tensor dx);
-
     /**
-     * The same, given the forward's window geometry, which lets a backend visit only the windows that
-     * cover each input element (the CUDA gather); by default the spec-less form.
+     * dx (overwritten) receives dy at each argmax; spec is the forward's window geometry, which lets a
+     * backend visit only the windows that cover each input element (the CUDA gather).
      */
-    default void maxPool2dBackward(Tensor dy, Tensor argmax, Tensor dx, Pool2dSpec spec) {
-        maxPool2dBackward(dy, argmax, dx);
-    }
+    void maxPool2dBackward(Tensor dy, Tensor argmax, Tensor dx, Pool2dSpec spec);
 
     /** (N, C, H, W) -> (N, C) mean over H, W. */
     void globalAvgPoolForward(Tensor x, Tensor y);

@@ -143,7 +143,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void maxPool2dBackward(Tensor dy, Tensor argmax, Tensor dx) {
+    public void maxPool2dBackward(Tensor dy, Tensor argmax, Tensor dx, Pool2dSpec spec) {
         CpuPool.maxBackward(dy, argmax, dx);
     }
 

@@ -249,11 +249,6 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void maxPool2dBackward(Tensor dy, Tensor argmax, Tensor dx) {
-        CudaPool.maxBackward(driver(dx), dy, argmax, dx);
-    }
-
-    @Override
     public void maxPool2dBackward(Tensor dy, Tensor argmax, Tensor dx, Pool2dSpec spec) {
         CudaPool.maxBackward(driver(dx), dy, argmax, dx, spec);
     }

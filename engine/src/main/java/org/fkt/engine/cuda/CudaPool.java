@@ -31,27 +31,13 @@ final class CudaPool {
      * spec is that of the forward that produced argmax.
      */
     static void maxBackward(CudaDriver d, Tensor dy, Tensor argmax, Tensor dx, Pool2dSpec spec) {
-        maxBackward(d, dy, argmax, dx, spec.kernel(), spec.stride(), spec.padding());
-    }
-
-    /**
-     * Without the forward's spec: every input element scans every window of its plane (a geometry of
-     * stride 1 whose windows all cover every element), O(H W P Q) per plane; prefer the form with the spec.
-     */
-    static void maxBackward(CudaDriver d, Tensor dy, Tensor argmax, Tensor dx) {
-        int padding = Math.max(dy.dim(2), dy.dim(3)) - 1;
-        maxBackward(d, dy, argmax, dx, Math.max(dx.dim(2), dx.dim(3)) + padding, 1, padding);
-    }
-
-    private static void maxBackward(CudaDriver d, Tensor dy, Tensor argmax, Tensor dx, int kernel, int stride,
-                                    int padding) {
         CudaBuf.requireFloat32("maxPool2dBackward", dy, dx);
         requireInt32(argmax);
         long planes = (long) dx.dim(0) * dx.dim(1);
         d.launch("fkt_max_pool_backward", CudaLaunch.gridFor(dx.numel(), d.multiprocessors()),
                 new CudaArgs().ptr(CudaBuf.address(dy)).ptr(CudaBuf.address(argmax)).ptr(CudaBuf.address(dx))
-                        .i64(planes).i32(dx.dim(2)).i32(dx.dim(3)).i32(dy.dim(2)).i32(dy.dim(3)).i32(kernel)
-                        .i32(stride).i32(padding));
+                        .i64(planes).i32(dx.dim(2)).i32(dx.dim(3)).i32(dy.dim(2)).i32(dy.dim(3))
+                        .i32(spec.kernel()).i32(spec.stride()).i32(spec.padding()));
     }
 
     static void globalAvgForward(CudaDriver d, Tensor x, Tensor y) {

@@ -169,8 +169,8 @@ class CpuKernelFastPathTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(arg64.toIntArray(), arg32.toIntArray(), "argmax");
         Pair dy = Pair.normal(random, 1, n, c, p, q);
         Pair dx = Pair.poisoned(n, c, h, w);
-        cpu.maxPool2dBackward(dy.f32(), arg32, dx.f32());
-        cpu.maxPool2dBackward(dy.f64(), arg64, dx.f64());
+        cpu.maxPool2dBackward(dy.f32(), arg32, dx.f32(), spec);
+        cpu.maxPool2dBackward(dy.f64(), arg64, dx.f64(), spec);
         dx.assertClose("max pool backward", ATOL, RTOL);
 
         Pair avg = Pair.poisoned(n, c, 1, 1);

@@ -229,8 +229,8 @@ class CudaParityLayersTest {
         Tensor dy = g.normal(1, 3, 5, p, p);
         Tensor dx = poisoned(Device.CPU, x.shape());
         Tensor gdx = poisoned(GPU, x.shape());
-        g.cpu.maxPool2dBackward(dy, idx, dx);
-        g.gpu.maxPool2dBackward(onGpu(dy), gidx, gdx);
+        g.cpu.maxPool2dBackward(dy, idx, dx, spec);
+        g.gpu.maxPool2dBackward(onGpu(dy), gidx, gdx, spec);
         assertClose("max pool backward", dx, gdx);
         Tensor avg = poisoned(Device.CPU, 3, 5);
         Tensor gavg = poisoned(GPU, 3, 5);
