@@ -53,7 +53,7 @@ class CudaDumpParityTest {
         String classes = "5";
         Path weights = dir.resolve("w.safetensors");
         Path batch = dir.resolve("b.safetensors");
-        long seed = System.nanoTime() % 100000;
+        long seed = DumpComparison.seed();
         System.out.println(arch + " " + stem + " " + objective + " on " + GPU + ": seed " + seed);
         TorchOracle.run("torch_step.py", "make", "--arch", arch, "--stem", stem, "--classes", classes, "--proj-hidden",
                 "64", "--proj-out", "32", "--batch", "4", "--size", Integer.toString(size), "--seed",

@@ -81,6 +81,11 @@ final class DumpComparison {
         }
     }
 
+    /** The data seed of one case: -Dfkt.parity.seed when given (to rerun a printed case), else from the clock. */
+    static long seed() {
+        return Long.getLong("fkt.parity.seed", System.nanoTime() % 100000);
+    }
+
     /** {@code base} followed by {@code more}, as command-line arguments. */
     static String[] args(List<String> base, String... more) {
         List<String> all = new ArrayList<>(base);

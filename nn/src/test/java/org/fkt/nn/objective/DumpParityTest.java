@@ -20,10 +20,12 @@ import org.junit.jupiter.params.provider.CsvSource;
  * logits, projections, every parameter gradient and every running statistic within 1e-4 relative
  * (||a - b|| / ||b||). Where a tensor misses that, both sides are compared with a float64 PyTorch
  * run: the engine's own float64 run must then agree with PyTorch's float64 run within 1e-9 (the
- * mathematics is identical), and the float32 error is expected to be at most twice PyTorch's. A
- * tensor above twice PyTorch's float32 error is reported but does not fail the test when the float64
- * runs agree: that happens when rounding moves a pre-activation across a ReLU kink (zero), which
- * switches a whole gradient element on or off; how often depends on the data, not on a bug.
+ * mathematics is identical). Where the two float32 errors (against PyTorch's float64) are more than
+ * twice apart, in either direction, the tensor is reported but does not fail the test when the float64
+ * runs agree: rounding on one side moved a pre-activation across a ReLU kink (zero), which switches a
+ * whole gradient element on or off, or one side's rounding is larger; how often depends on the data, not
+ * on a bug (scripts/activation-taps.sh traces such a case layer by layer). The seed is printed;
+ * -Dfkt.parity.seed=N reruns one.
  */
 class DumpParityTest {
     /** The engine in float64 against PyTorch in float64: the same mathematics, up to double rounding. */
@@ -44,7 +46,7 @@ class DumpParityTest {
         String projection = "32";
         Path weights = dir.resolve("w.safetensors");
         Path batch = dir.resolve("b.safetensors");
-        long seed = System.nanoTime() % 100000;
+        long seed = DumpComparison.seed();
         System.out.println(arch + " " + stem + " " + objective + ": seed " + seed);
         TorchOracle.run("torch_step.py", "make", "--arch", arch, "--stem", stem, "--classes", classes, "--proj-hidden",
                 hidden, "--proj-out", projection, "--batch", "4", "--size", Integer.toString(size), "--seed",
@@ -60,8 +62,8 @@ class DumpParityTest {
         TorchOracle.run("torch_step.py", DumpComparison.args(run, "--out", torch32.toString()));
         Path ours64 = dir.resolve("engine64.safetensors");
         String label = arch + " " + stem + " " + objective;
-        DumpComparison.compare(ours, torch32, label, "float32 error above twice PyTorch's while both float64 runs agree"
-                + " (ReLU/max-pool kinks crossed by rounding)", "tensors differ", new DumpComparison.Judge() {
+        DumpComparison.compare(ours, torch32, label, "float32 errors more than twice apart while both float64 runs"
+                + " agree (kinks crossed by rounding on the side named)", "tensors differ", new DumpComparison.Judge() {
                     private Map<String, Tensor> exact;
                     private Map<String, Tensor> engine64;
 
@@ -87,8 +89,13 @@ class DumpParityTest {
                         if (!(mathError <= MATH_TOLERANCE)) {
                             return new DumpComparison.Judgement(DumpComparison.Verdict.FAIL, line);
                         }
-                        return new DumpComparison.Judgement(engineError <= 2 * torchError
-                                ? DumpComparison.Verdict.PASS : DumpComparison.Verdict.NOTE, line);
+                        if (engineError > 2 * torchError) {
+                            return new DumpComparison.Judgement(DumpComparison.Verdict.NOTE, "engine: " + line);
+                        }
+                        if (torchError > 2 * engineError) {
+                            return new DumpComparison.Judgement(DumpComparison.Verdict.NOTE, "PyTorch: " + line);
+                        }
+                        return new DumpComparison.Judgement(DumpComparison.Verdict.PASS, line);
                     }
                 });
     }
