@@ -11,12 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.fkt.engine.backend.LarsHyper;
 import org.fkt.engine.backend.Pool2dSpec;
-import org.fkt.engine.memory.MemoryScope;
 import org.fkt.engine.tensor.DType;
 import org.fkt.engine.tensor.Device;
 import org.fkt.engine.tensor.Tensor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -26,32 +23,12 @@ import org.junit.jupiter.params.provider.CsvSource;
  * deterministic: max-pool backward (a gather over the windows covering each input) and the LARS step
  * (per-block partial norms added in block order). Each is checked against its CPU twin (NaN-poisoned
  * outputs, GpuCheck's tolerances) and for bit-identical results from two runs on the same input. Fresh
- * random inputs, seeded by FKT_TEST_SEED when set (the seed is printed), and a checksum of the float
+ * random inputs, seeded by FKT_TEST_SEED when set (the seed is printed when a test fails), and a checksum of the float
  * bits of each result is printed, so runs under different emulator orders (FKT_EMU_ORDER, FKT_EMU_SEED)
  * can be compared from the shell. Skips, printing why, where no CUDA device is usable.
  */
 @Tag("gpu")
-class CudaDeterminismTest {
-    private GpuCheck g;
-    private MemoryScope scope;
-
-    @BeforeEach
-    void setUp() {
-        GpuCheck.assumeGpu();
-        String fixed = System.getenv("FKT_TEST_SEED");
-        long seed = fixed != null ? Long.parseLong(fixed) : System.nanoTime();
-        System.out.println("CudaDeterminismTest seed " + seed);
-        g = new GpuCheck(seed);
-        scope = MemoryScope.open();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (scope != null) {
-            scope.close();
-        }
-    }
-
+class CudaDeterminismTest extends GpuTestCase {
     @ParameterizedTest(name = "max pool backward k{0} s{1} p{2} on {3}x{4}, ties {5}")
     @CsvSource({"3, 2, 1, 16, 16, false", "3, 2, 1, 17, 13, true", "3, 1, 1, 9, 9, false", "3, 1, 1, 12, 7, true",
                 "2, 1, 0, 6, 11, true", "2, 2, 0, 8, 8, true"})

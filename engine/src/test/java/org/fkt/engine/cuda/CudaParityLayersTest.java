@@ -8,14 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import org.fkt.engine.backend.Conv2dSpec;
 import org.fkt.engine.backend.Pool2dSpec;
-import org.fkt.engine.memory.MemoryScope;
 import org.fkt.engine.natives.NativeLibraries;
 import org.fkt.engine.tensor.DType;
 import org.fkt.engine.tensor.Device;
 import org.fkt.engine.tensor.Tensor;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,24 +25,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * why, where no CUDA device is usable.
  */
 @Tag("gpu")
-class CudaParityLayersTest {
-    private GpuCheck g;
-    private MemoryScope scope;
-
-    @BeforeEach
-    void setUp() {
-        GpuCheck.assumeGpu();
-        g = new GpuCheck(System.nanoTime());
-        scope = MemoryScope.open();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (scope != null) {
-            scope.close();
-        }
-    }
-
+class CudaParityLayersTest extends GpuTestCase {
     @ParameterizedTest(name = "matmul transA={0} transB={1} tf32={2}")
     @CsvSource({"false, false, false", "true, false, false", "false, true, false", "true, true, false",
                 "false, false, true", "true, true, true"})

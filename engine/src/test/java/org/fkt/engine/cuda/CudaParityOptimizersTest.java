@@ -6,10 +6,7 @@ import static org.fkt.engine.cuda.GpuCheck.onGpu;
 import java.util.List;
 import org.fkt.engine.backend.LarsHyper;
 import org.fkt.engine.backend.SgdHyper;
-import org.fkt.engine.memory.MemoryScope;
 import org.fkt.engine.tensor.Tensor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -21,24 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * device is usable.
  */
 @Tag("gpu")
-class CudaParityOptimizersTest {
-    private GpuCheck g;
-    private MemoryScope scope;
-
-    @BeforeEach
-    void setUp() {
-        GpuCheck.assumeGpu();
-        g = new GpuCheck(System.nanoTime());
-        scope = MemoryScope.open();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (scope != null) {
-            scope.close();
-        }
-    }
-
+class CudaParityOptimizersTest extends GpuTestCase {
     @ParameterizedTest(name = "sgd momentum {0} nesterov {1} decay {2} misaligned {3}")
     @CsvSource({"0.9, false, 1e-4, false", "0.9, true, 5e-4, false", "0, false, 0, false", "0.5, false, 0, false",
                 "0.9, false, 1e-4, true"})

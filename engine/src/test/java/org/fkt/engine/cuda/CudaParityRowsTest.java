@@ -6,12 +6,9 @@ import static org.fkt.engine.cuda.GpuCheck.onGpu;
 import static org.fkt.engine.cuda.GpuCheck.poisoned;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import org.fkt.engine.memory.MemoryScope;
 import org.fkt.engine.tensor.DType;
 import org.fkt.engine.tensor.Device;
 import org.fkt.engine.tensor.Tensor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,24 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * device is usable.
  */
 @Tag("gpu")
-class CudaParityRowsTest {
-    private GpuCheck g;
-    private MemoryScope scope;
-
-    @BeforeEach
-    void setUp() {
-        GpuCheck.assumeGpu();
-        g = new GpuCheck(System.nanoTime());
-        scope = MemoryScope.open();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (scope != null) {
-            scope.close();
-        }
-    }
-
+class CudaParityRowsTest extends GpuTestCase {
     @ParameterizedTest(name = "rows ({0}, {1})")
     @CsvSource({"5, 10", "64, 128", "512, 512", "3, 1000"})
     void rows(int rows, int k) {

@@ -5,11 +5,8 @@ import static org.fkt.engine.cuda.GpuCheck.assertClose;
 import static org.fkt.engine.cuda.GpuCheck.onGpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import org.fkt.engine.memory.MemoryScope;
 import org.fkt.engine.ops.Ops;
 import org.fkt.engine.tensor.Tensor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -20,24 +17,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * step through them keeps its single readout). Skips, printing why, where no CUDA device is usable.
  */
 @Tag("gpu")
-class CudaSumGradientTest {
-    private GpuCheck g;
-    private MemoryScope scope;
-
-    @BeforeEach
-    void setUp() {
-        GpuCheck.assumeGpu();
-        g = new GpuCheck(System.nanoTime());
-        scope = MemoryScope.open();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (scope != null) {
-            scope.close();
-        }
-    }
-
+class CudaSumGradientTest extends GpuTestCase {
     @ParameterizedTest(name = "{0} over ({1}, {2})")
     @CsvSource({"sum, 1, 1", "sum, 3, 7", "mean, 1, 1", "mean, 4, 4096", "mean, 2, 100003"})
     void backwardStaysOnTheDevice(String reduction, int rows, int cols) {
