@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,8 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * (k-major, a float[] of up to A_BLOCK floats) and op(B) columns into NR-column micro-panels (a
  * KC x NC block of B_BLOCK floats = 1 MiB, half of this machine's 2 MiB L2). The micro-kernel
  * holds a 12 x 32 tile of C in 24 vector registers (NR = two 512-bit vectors), and per k broadcasts
- * 12 elements of A and does 24 FMAs. Both packing transposes (op(A) non-transposed, op(B)
- * transposed) are vector loads plus scatters, so the four transpose variants cost about the same.
+ * 12 elements of A and does 24 FMAs. The packing is in {@link CpuSgemmPacking}.
  *
  * <p>Unusual choices, all measured on the 2-core Sapphire Rapids box this was tuned for:
  * KC is large (up to 1024) and NC correspondingly small, because each KC slice costs one
@@ -45,10 +43,6 @@ public final class CpuSgemm {
     /** m*n*k below this: one thread (about where waking the other threads costs as much as it saves). */
     private static final long PARALLEL_WORK = 1L << 21;
 
-    /** The first MR lanes: one packed row of an A micro-panel (when L >= MR). */
-    private static final VectorMask<Float> A_STORE = S.indexInRange(0, MR);
-    static final int[] A_STRIDE = strides(MR);
-    private static final int[] B_STRIDE = strides(NR);
     /** Some thread other than any caller, to ask whether a segment is confined to its owner. */
     private static final Thread PROBE = Thread.ofVirtual().unstarted(() -> { });
     static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -115,15 +109,6 @@ public final class CpuSgemm {
         return a.isAccessibleBy(PROBE) && b.isAccessibleBy(PROBE) && c.isAccessibleBy(PROBE);
     }
 
-    /** Scatter index map {0, stride, 2*stride, ...} for one vector. */
-    private static int[] strides(int stride) {
-        int[] idx = new int[L];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = i * stride;
-        }
-        return idx;
-    }
-
     /** Start of part i of [0, total) cut into {@code parts} ranges whose bounds are multiples of unit. */
     private static int split(int total, int unit, int parts, int i) {
         int units = ceilDiv(total, unit);
@@ -157,10 +142,10 @@ public final class CpuSgemm {
                 o.beta = pc == 0 ? job.beta : 1f;
                 for (int ic = m0; ic < m1; ic += mcMax) {
                     int mc = Math.min(mcMax, m1 - ic);
-                    packA(job.transA, job.a, job.aOff, job.lda, ic, mc, pc, kc, ap, 0);
+                    CpuSgemmPacking.packA(job.transA, job.a, job.aOff, job.lda, ic, mc, pc, kc, ap, 0);
                     for (int jc = n0; jc < n1; jc += ncMax) {
                         int nc = Math.min(ncMax, n1 - jc);
-                        packB(job.transB, job.b, job.bOff, job.ldb, pc, kc, jc, nc, bp);
+                        CpuSgemmPacking.packB(job.transB, job.b, job.bOff, job.ldb, pc, kc, jc, nc, bp);
                         macro(ap, 0, bp, kc, mc, nc, o, job.cOff + (long) ic * job.ldc + jc);
                     }
                 }
@@ -177,112 +162,6 @@ public final class CpuSgemm {
             long rowIdx = cIdx + (long) ir * o.ldc;
             for (int jr = 0; jr < nc; jr += NR) {
                 kernel(ap, aBase + ir * kc, bp, jr * kc, kc, o, rowIdx + jr, mr, Math.min(NR, nc - jr));
-            }
-        }
-    }
-
-    /**
-     * Packs op(A)[ic:ic+mc, pc:pc+kc] as MR-row micro-panels from ap[at]: panel r holds element
-     * (r*MR + i, p) at ap[at + r*MR*kc + p*MR + i]; rows past mc are zero. Transposed A is read one
-     * stored row (fixed p) at a time across all panels, so that each source page is visited once.
-     */
-    static void packA(boolean transA, MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc,
-                      float[] ap, int at) {
-        if (!transA) {
-            for (int ir = 0; ir < mc; ir += MR) {
-                long src = aOff + (long) (ic + ir) * lda + pc;
-                transposeInto(a, src, lda, Math.min(MR, mc - ir), kc, ap, at + ir * kc, MR, A_STRIDE);
-            }
-            return;
-        }
-        if (L < MR) {
-            packATransposedScalar(a, aOff, lda, ic, mc, pc, kc, ap, at);
-            return;
-        }
-        int full = mc / MR * MR;
-        VectorMask<Float> tail = S.indexInRange(0, mc - full);
-        long src = aOff + (long) pc * lda + ic;
-        for (int p = 0; p < kc; p++, src += lda) {
-            for (int ir = 0; ir < full; ir += MR) {
-                FloatVector.fromMemorySegment(S, a, (src + ir) << 2, LE, A_STORE)
-                        .intoArray(ap, at + ir * kc + p * MR, A_STORE);
-            }
-            if (full < mc) {
-                FloatVector.fromMemorySegment(S, a, (src + full) << 2, LE, tail)
-                        .intoArray(ap, at + full * kc + p * MR, A_STORE);
-            }
-        }
-    }
-
-    /** {@link #packA} for transposed A when a vector is narrower than a packed row (no AVX-512). */
-    private static void packATransposedScalar(MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc,
-                                              float[] ap, int at) {
-        for (int p = 0; p < kc; p++) {
-            long src = aOff + (long) (pc + p) * lda + ic;
-            for (int r = 0; r < mc; r++) {
-                ap[at + r / MR * MR * kc + p * MR + r % MR] = a.getAtIndex(F, src + r);
-            }
-            for (int r = mc; r % MR != 0; r++) {
-                ap[at + r / MR * MR * kc + p * MR + r % MR] = 0f;
-            }
-        }
-    }
-
-    /**
-     * Packs op(B)[pc:pc+kc, jc:jc+nc] as NR-column micro-panels: panel r holds element (p, r*NR + x)
-     * at bp[r*NR*kc + p*NR + x]; columns past nc are zero. Non-transposed B is read row by row so
-     * that each source page is visited once per block.
-     */
-    static void packB(boolean transB, MemorySegment b, long bOff, int ldb, int pc, int kc, int jc, int nc,
-                      float[] bp) {
-        if (transB) {
-            for (int jr = 0; jr < nc; jr += NR) {
-                long src = bOff + (long) (jc + jr) * ldb + pc;
-                transposeInto(b, src, ldb, Math.min(NR, nc - jr), kc, bp, jr * kc, NR, B_STRIDE);
-            }
-            return;
-        }
-        int full = nc / NR * NR;
-        long src = bOff + (long) pc * ldb + jc;
-        for (int p = 0; p < kc; p++, src += ldb) {
-            for (int jr = 0; jr < full; jr += NR) {
-                int dst = jr * kc + p * NR;
-                FloatVector.fromMemorySegment(S, b, (src + jr) << 2, LE).intoArray(bp, dst);
-                FloatVector.fromMemorySegment(S, b, (src + jr + L) << 2, LE).intoArray(bp, dst + L);
-            }
-            if (full < nc) {
-                int dst = full * kc + p * NR;
-                for (int v = 0; v < NR; v += L) {
-                    VectorMask<Float> mask = S.indexInRange(full + v, nc);
-                    FloatVector.fromMemorySegment(S, b, (src + full + v) << 2, LE, mask).intoArray(bp, dst + v);
-                }
-            }
-        }
-    }
-
-    /**
-     * dst[off + p*width + i] = src[srcIdx + i*ld + p] for i < rows, p < len, and 0 for rows <= i < width:
-     * transposes up to {@code width} contiguous source rows into one micro-panel, one vector of p at a
-     * time (vector load, unmasked scatter with stride width); the last len mod L columns go element by
-     * element. No masks: a tail mask made in the loop is not intrinsified, and C2 then boxed every
-     * vector of the loop.
-     */
-    static void transposeInto(MemorySegment src, long srcIdx, int ld, int rows, int len,
-            float[] dst, int off, int width, int[] stride) {
-        FloatVector zero = FloatVector.zero(S);
-        int full = len - len % L;
-        for (int p = 0; p < full; p += L) {
-            for (int i = 0; i < rows; i++) {
-                FloatVector.fromMemorySegment(S, src, (srcIdx + (long) i * ld + p) << 2, LE)
-                        .intoArray(dst, off + p * width + i, stride, 0);
-            }
-            for (int i = rows; i < width; i++) {
-                zero.intoArray(dst, off + p * width + i, stride, 0);
-            }
-        }
-        for (int p = full; p < len; p++) {
-            for (int i = 0; i < width; i++) {
-                dst[off + p * width + i] = i < rows ? src.getAtIndex(F, srcIdx + (long) i * ld + p) : 0f;
             }
         }
     }
