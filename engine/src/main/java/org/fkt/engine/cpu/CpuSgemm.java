@@ -24,6 +24,13 @@ import jdk.incubator.vector.VectorSpecies;
  * own thread-local buffers, with no barriers; that duplicates the packing of the shared operand,
  * a few percent at these sizes. Segments of a confined arena are only accessible to the calling
  * thread, so for them the work stays on the caller. Tiny products skip packing altogether.
+ *
+ * <p>Summation order: a long KC would make each output one FMA chain of up to 1024 terms, and the
+ * rounding error of such a chain grows about as its square root (float32 convolutions carried 1.75x
+ * PyTorch's error). So the micro-kernel runs a slice's k loop in equal chunks of at most CHAIN = 128
+ * steps and adds each chunk's accumulators into its L1 tile: the chains are short without more
+ * passes over C, for 24 vector loads, adds and stores per chunk (about 2 % of a chunk's FMA time;
+ * below what the shared benchmark machine resolves). Products with k <= CHAIN are one chain, as before.
  */
 public final class CpuSgemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -34,6 +41,8 @@ public final class CpuSgemm {
     static final int MR = 12;
     static final int NR = 2 * L;
     static final int KC_MAX = 1024;
+    /** Longest FMA chain per output inside a K slice (see the class comment). */
+    static final int CHAIN = 128;
     /** Packed op(B) block, floats: KC x NC sized to stay in L2. */
     static final int B_BLOCK = 256 * 1024;
     /** Packed op(A) block, floats: MC x KC, bounds the per-thread buffer (8 MiB). */
@@ -170,83 +179,120 @@ public final class CpuSgemm {
      * The micro-kernel: C tile (mr x nr at cIdx, at most MR x NR) = alpha * A panel * B panel + beta * C,
      * where the A panel is kc x MR and the B panel kc x NR, both k-major and zero-padded. Deliberately
      * unrolled: the 24 accumulators are separate locals so that C2 keeps them in registers; the loop
-     * body is 2 vector loads, 12 broadcasts and 24 FMAs. The finished tile goes through a small
-     * float[] to {@link Out#flush}, which keeps this method within C2's inlining budget (vector values
-     * passed to a call that is not inlined get boxed) at the cost of 24 L1 stores and loads.
+     * body is 2 vector loads, 12 broadcasts and 24 FMAs. The k loop runs in equal chunks of at most
+     * CHAIN steps; each chunk's accumulators go into the tile (stored by the first chunk, added by the
+     * later ones), so that no output is one FMA chain longer than CHAIN. The finished tile goes to
+     * {@link Out#flush}, which keeps this method within C2's inlining budget (vector values passed to
+     * a call that is not inlined get boxed) at the cost of 24 L1 stores and loads per chunk.
      */
     static void kernel(float[] ap, int aBase, float[] bp, int bBase, int kc, Out o, long cIdx,
             int mr, int nr) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0a = z, c0b = z, c1a = z, c1b = z, c2a = z, c2b = z, c3a = z, c3b = z;
-        FloatVector c4a = z, c4b = z, c5a = z, c5b = z, c6a = z, c6b = z, c7a = z, c7b = z;
-        FloatVector c8a = z, c8b = z, c9a = z, c9b = z, c10a = z, c10b = z, c11a = z, c11b = z;
-        int ai = aBase;
-        for (int bi = bBase, bEnd = bBase + kc * NR; bi < bEnd; bi += NR, ai += MR) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a;
-            a = FloatVector.broadcast(S, ap[ai]);
-            c0a = a.fma(b0, c0a);
-            c0b = a.fma(b1, c0b);
-            a = FloatVector.broadcast(S, ap[ai + 1]);
-            c1a = a.fma(b0, c1a);
-            c1b = a.fma(b1, c1b);
-            a = FloatVector.broadcast(S, ap[ai + 2]);
-            c2a = a.fma(b0, c2a);
-            c2b = a.fma(b1, c2b);
-            a = FloatVector.broadcast(S, ap[ai + 3]);
-            c3a = a.fma(b0, c3a);
-            c3b = a.fma(b1, c3b);
-            a = FloatVector.broadcast(S, ap[ai + 4]);
-            c4a = a.fma(b0, c4a);
-            c4b = a.fma(b1, c4b);
-            a = FloatVector.broadcast(S, ap[ai + 5]);
-            c5a = a.fma(b0, c5a);
-            c5b = a.fma(b1, c5b);
-            a = FloatVector.broadcast(S, ap[ai + 6]);
-            c6a = a.fma(b0, c6a);
-            c6b = a.fma(b1, c6b);
-            a = FloatVector.broadcast(S, ap[ai + 7]);
-            c7a = a.fma(b0, c7a);
-            c7b = a.fma(b1, c7b);
-            a = FloatVector.broadcast(S, ap[ai + 8]);
-            c8a = a.fma(b0, c8a);
-            c8b = a.fma(b1, c8b);
-            a = FloatVector.broadcast(S, ap[ai + 9]);
-            c9a = a.fma(b0, c9a);
-            c9b = a.fma(b1, c9b);
-            a = FloatVector.broadcast(S, ap[ai + 10]);
-            c10a = a.fma(b0, c10a);
-            c10b = a.fma(b1, c10b);
-            a = FloatVector.broadcast(S, ap[ai + 11]);
-            c11a = a.fma(b0, c11a);
-            c11b = a.fma(b1, c11b);
-        }
         float[] t = o.tile;
-        c0a.intoArray(t, 0);
-        c0b.intoArray(t, L);
-        c1a.intoArray(t, NR);
-        c1b.intoArray(t, NR + L);
-        c2a.intoArray(t, 2 * NR);
-        c2b.intoArray(t, 2 * NR + L);
-        c3a.intoArray(t, 3 * NR);
-        c3b.intoArray(t, 3 * NR + L);
-        c4a.intoArray(t, 4 * NR);
-        c4b.intoArray(t, 4 * NR + L);
-        c5a.intoArray(t, 5 * NR);
-        c5b.intoArray(t, 5 * NR + L);
-        c6a.intoArray(t, 6 * NR);
-        c6b.intoArray(t, 6 * NR + L);
-        c7a.intoArray(t, 7 * NR);
-        c7b.intoArray(t, 7 * NR + L);
-        c8a.intoArray(t, 8 * NR);
-        c8b.intoArray(t, 8 * NR + L);
-        c9a.intoArray(t, 9 * NR);
-        c9b.intoArray(t, 9 * NR + L);
-        c10a.intoArray(t, 10 * NR);
-        c10b.intoArray(t, 10 * NR + L);
-        c11a.intoArray(t, 11 * NR);
-        c11b.intoArray(t, 11 * NR + L);
+        int chunk = ceilDiv(kc, ceilDiv(kc, CHAIN)) * NR;
+        int ai = aBase;
+        int bi = bBase;
+        int bEnd = bBase + kc * NR;
+        for (boolean add = false; ; add = true) {
+            FloatVector z = FloatVector.zero(S);
+            FloatVector c0a = z, c0b = z, c1a = z, c1b = z, c2a = z, c2b = z, c3a = z, c3b = z;
+            FloatVector c4a = z, c4b = z, c5a = z, c5b = z, c6a = z, c6b = z, c7a = z, c7b = z;
+            FloatVector c8a = z, c8b = z, c9a = z, c9b = z, c10a = z, c10b = z, c11a = z, c11b = z;
+            for (int cEnd = Math.min(bEnd, bi + chunk); bi < cEnd; bi += NR, ai += MR) {
+                FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+                FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+                FloatVector a;
+                a = FloatVector.broadcast(S, ap[ai]);
+                c0a = a.fma(b0, c0a);
+                c0b = a.fma(b1, c0b);
+                a = FloatVector.broadcast(S, ap[ai + 1]);
+                c1a = a.fma(b0, c1a);
+                c1b = a.fma(b1, c1b);
+                a = FloatVector.broadcast(S, ap[ai + 2]);
+                c2a = a.fma(b0, c2a);
+                c2b = a.fma(b1, c2b);
+                a = FloatVector.broadcast(S, ap[ai + 3]);
+                c3a = a.fma(b0, c3a);
+                c3b = a.fma(b1, c3b);
+                a = FloatVector.broadcast(S, ap[ai + 4]);
+                c4a = a.fma(b0, c4a);
+                c4b = a.fma(b1, c4b);
+                a = FloatVector.broadcast(S, ap[ai + 5]);
+                c5a = a.fma(b0, c5a);
+                c5b = a.fma(b1, c5b);
+                a = FloatVector.broadcast(S, ap[ai + 6]);
+                c6a = a.fma(b0, c6a);
+                c6b = a.fma(b1, c6b);
+                a = FloatVector.broadcast(S, ap[ai + 7]);
+                c7a = a.fma(b0, c7a);
+                c7b = a.fma(b1, c7b);
+                a = FloatVector.broadcast(S, ap[ai + 8]);
+                c8a = a.fma(b0, c8a);
+                c8b = a.fma(b1, c8b);
+                a = FloatVector.broadcast(S, ap[ai + 9]);
+                c9a = a.fma(b0, c9a);
+                c9b = a.fma(b1, c9b);
+                a = FloatVector.broadcast(S, ap[ai + 10]);
+                c10a = a.fma(b0, c10a);
+                c10b = a.fma(b1, c10b);
+                a = FloatVector.broadcast(S, ap[ai + 11]);
+                c11a = a.fma(b0, c11a);
+                c11b = a.fma(b1, c11b);
+            }
+            if (add) {
+                c0a.add(FloatVector.fromArray(S, t, 0)).intoArray(t, 0);
+                c0b.add(FloatVector.fromArray(S, t, L)).intoArray(t, L);
+                c1a.add(FloatVector.fromArray(S, t, NR)).intoArray(t, NR);
+                c1b.add(FloatVector.fromArray(S, t, NR + L)).intoArray(t, NR + L);
+                c2a.add(FloatVector.fromArray(S, t, 2 * NR)).intoArray(t, 2 * NR);
+                c2b.add(FloatVector.fromArray(S, t, 2 * NR + L)).intoArray(t, 2 * NR + L);
+                c3a.add(FloatVector.fromArray(S, t, 3 * NR)).intoArray(t, 3 * NR);
+                c3b.add(FloatVector.fromArray(S, t, 3 * NR + L)).intoArray(t, 3 * NR + L);
+                c4a.add(FloatVector.fromArray(S, t, 4 * NR)).intoArray(t, 4 * NR);
+                c4b.add(FloatVector.fromArray(S, t, 4 * NR + L)).intoArray(t, 4 * NR + L);
+                c5a.add(FloatVector.fromArray(S, t, 5 * NR)).intoArray(t, 5 * NR);
+                c5b.add(FloatVector.fromArray(S, t, 5 * NR + L)).intoArray(t, 5 * NR + L);
+                c6a.add(FloatVector.fromArray(S, t, 6 * NR)).intoArray(t, 6 * NR);
+                c6b.add(FloatVector.fromArray(S, t, 6 * NR + L)).intoArray(t, 6 * NR + L);
+                c7a.add(FloatVector.fromArray(S, t, 7 * NR)).intoArray(t, 7 * NR);
+                c7b.add(FloatVector.fromArray(S, t, 7 * NR + L)).intoArray(t, 7 * NR + L);
+                c8a.add(FloatVector.fromArray(S, t, 8 * NR)).intoArray(t, 8 * NR);
+                c8b.add(FloatVector.fromArray(S, t, 8 * NR + L)).intoArray(t, 8 * NR + L);
+                c9a.add(FloatVector.fromArray(S, t, 9 * NR)).intoArray(t, 9 * NR);
+                c9b.add(FloatVector.fromArray(S, t, 9 * NR + L)).intoArray(t, 9 * NR + L);
+                c10a.add(FloatVector.fromArray(S, t, 10 * NR)).intoArray(t, 10 * NR);
+                c10b.add(FloatVector.fromArray(S, t, 10 * NR + L)).intoArray(t, 10 * NR + L);
+                c11a.add(FloatVector.fromArray(S, t, 11 * NR)).intoArray(t, 11 * NR);
+                c11b.add(FloatVector.fromArray(S, t, 11 * NR + L)).intoArray(t, 11 * NR + L);
+            } else {
+                c0a.intoArray(t, 0);
+                c0b.intoArray(t, L);
+                c1a.intoArray(t, NR);
+                c1b.intoArray(t, NR + L);
+                c2a.intoArray(t, 2 * NR);
+                c2b.intoArray(t, 2 * NR + L);
+                c3a.intoArray(t, 3 * NR);
+                c3b.intoArray(t, 3 * NR + L);
+                c4a.intoArray(t, 4 * NR);
+                c4b.intoArray(t, 4 * NR + L);
+                c5a.intoArray(t, 5 * NR);
+                c5b.intoArray(t, 5 * NR + L);
+                c6a.intoArray(t, 6 * NR);
+                c6b.intoArray(t, 6 * NR + L);
+                c7a.intoArray(t, 7 * NR);
+                c7b.intoArray(t, 7 * NR + L);
+                c8a.intoArray(t, 8 * NR);
+                c8b.intoArray(t, 8 * NR + L);
+                c9a.intoArray(t, 9 * NR);
+                c9b.intoArray(t, 9 * NR + L);
+                c10a.intoArray(t, 10 * NR);
+                c10b.intoArray(t, 10 * NR + L);
+                c11a.intoArray(t, 11 * NR);
+                c11b.intoArray(t, 11 * NR + L);
+            }
+            if (bi == bEnd) {
+                break;
+            }
+        }
         o.flush(cIdx, mr, nr);
     }
 
