@@ -65,7 +65,8 @@ final class CpuConv2d {
                     int len = Math.min(pq - e, end - v);
                     long src = dy.offset() + ((long) img * g.k() + ir) * pq + e;
                     int at = a.offset(pc, ir) + (v - pc) * CpuPackedGemm.MR;
-                    CpuSgemm.transposeInto(ds, src, pq, rows, len, a.data, at, CpuPackedGemm.MR, CpuSgemm.A_STRIDE);
+                    CpuSgemmPacking.transposeInto(ds, src, pq, rows, len, a.data, at, CpuPackedGemm.MR,
+                            CpuSgemmPacking.A_STRIDE);
                     v += len;
                 }
             }

@@ -32,7 +32,7 @@ final class CpuPackedGemm {
 
     /** A panel source over a stored matrix: op(B) is B (k x n, or n x k when transB) at bOff. */
     static PanelSource matrix(boolean transB, MemorySegment b, long bOff, int ldb) {
-        return (pc, kc, jc, nc, bp) -> CpuSgemm.packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
+        return (pc, kc, jc, nc, bp) -> CpuSgemmPacking.packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
     }
 
     /**
@@ -72,7 +72,7 @@ final class CpuPackedGemm {
                 for (int t = t0; t < t1; t++) {
                     int pc = t / panels * kcMax;
                     int ir = t % panels * MR;
-                    CpuSgemm.packA(transA, a, aOff, lda, ir, Math.min(MR, m - ir), pc, depth(pc), data,
+                    CpuSgemmPacking.packA(transA, a, aOff, lda, ir, Math.min(MR, m - ir), pc, depth(pc), data,
                             offset(pc, ir));
                 }
             });

@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -15,8 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * (k-major, a float[] of up to A_BLOCK floats) and op(B) columns into NR-column micro-panels (a
  * KC x NC block of B_BLOCK floats = 1 MiB, half of this machine's 2 MiB L2). The micro-kernel
  * holds a 12 x 32 tile of C in 24 vector registers (NR = two 512-bit vectors), and per k broadcasts
- * 12 elements of A and does 24 FMAs. Both packing transposes (op(A) non-transposed, op(B)
- * transposed) are vector loads plus scatters, so the four transpose variants cost about the same.
+ * 12 elements of A and does 24 FMAs. The packing is in {@link CpuSgemmPacking}.
  *
  * <p>Unusual choices, all measured on the 2-core Sapphire Rapids box this was tuned for:
  * KC is large (up to 1024) and NC correspondingly small, because each KC slice costs one
@@ -26,6 +24,13 @@ import jdk.incubator.vector.VectorSpecies;
  * own thread-local buffers, with no barriers; that duplicates the packing of the shared operand,
  * a few percent at these sizes. Segments of a confined arena are only accessible to the calling
  * thread, so for them the work stays on the caller. Tiny products skip packing altogether.
+ *
+ * <p>Summation order: a long KC would make each output one FMA chain of up to 1024 terms, and the
+ * rounding error of such a chain grows about as its square root (float32 convolutions carried 1.75x
+ * PyTorch's error). So the micro-kernel runs a slice's k loop in equal chunks of at most CHAIN = 128
+ * steps and adds each chunk's accumulators into its L1 tile: the chains are short without more
+ * passes over C, for 24 vector loads, adds and stores per chunk (about 2 % of a chunk's FMA time;
+ * below what the shared benchmark machine resolves). Products with k <= CHAIN are one chain, as before.
  */
 public final class CpuSgemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -36,6 +41,8 @@ public final class CpuSgemm {
     static final int MR = 12;
     static final int NR = 2 * L;
     static final int KC_MAX = 1024;
+    /** Longest FMA chain per output inside a K slice (see the class comment). */
+    static final int CHAIN = 128;
     /** Packed op(B) block, floats: KC x NC sized to stay in L2. */
     static final int B_BLOCK = 256 * 1024;
     /** Packed op(A) block, floats: MC x KC, bounds the per-thread buffer (8 MiB). */
@@ -45,10 +52,6 @@ public final class CpuSgemm {
     /** m*n*k below this: one thread (about where waking the other threads costs as much as it saves). */
     private static final long PARALLEL_WORK = 1L << 21;
 
-    /** The first MR lanes: one packed row of an A micro-panel (when L >= MR). */
-    private static final VectorMask<Float> A_STORE = S.indexInRange(0, MR);
-    static final int[] A_STRIDE = strides(MR);
-    private static final int[] B_STRIDE = strides(NR);
     /** Some thread other than any caller, to ask whether a segment is confined to its owner. */
     private static final Thread PROBE = Thread.ofVirtual().unstarted(() -> { });
     static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -115,15 +118,6 @@ public final class CpuSgemm {
         return a.isAccessibleBy(PROBE) && b.isAccessibleBy(PROBE) && c.isAccessibleBy(PROBE);
     }
 
-    /** Scatter index map {0, stride, 2*stride, ...} for one vector. */
-    private static int[] strides(int stride) {
-        int[] idx = new int[L];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = i * stride;
-        }
-        return idx;
-    }
-
     /** Start of part i of [0, total) cut into {@code parts} ranges whose bounds are multiples of unit. */
     private static int split(int total, int unit, int parts, int i) {
         int units = ceilDiv(total, unit);
@@ -157,10 +151,10 @@ public final class CpuSgemm {
                 o.beta = pc == 0 ? job.beta : 1f;
                 for (int ic = m0; ic < m1; ic += mcMax) {
                     int mc = Math.min(mcMax, m1 - ic);
-                    packA(job.transA, job.a, job.aOff, job.lda, ic, mc, pc, kc, ap, 0);
+                    CpuSgemmPacking.packA(job.transA, job.a, job.aOff, job.lda, ic, mc, pc, kc, ap, 0);
                     for (int jc = n0; jc < n1; jc += ncMax) {
                         int nc = Math.min(ncMax, n1 - jc);
-                        packB(job.transB, job.b, job.bOff, job.ldb, pc, kc, jc, nc, bp);
+                        CpuSgemmPacking.packB(job.transB, job.b, job.bOff, job.ldb, pc, kc, jc, nc, bp);
                         macro(ap, 0, bp, kc, mc, nc, o, job.cOff + (long) ic * job.ldc + jc);
                     }
                 }
@@ -182,192 +176,123 @@ public final class CpuSgemm {
     }
 
     /**
-     * Packs op(A)[ic:ic+mc, pc:pc+kc] as MR-row micro-panels from ap[at]: panel r holds element
-     * (r*MR + i, p) at ap[at + r*MR*kc + p*MR + i]; rows past mc are zero. Transposed A is read one
-     * stored row (fixed p) at a time across all panels, so that each source page is visited once.
-     */
-    static void packA(boolean transA, MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc,
-                      float[] ap, int at) {
-        if (!transA) {
-            for (int ir = 0; ir < mc; ir += MR) {
-                long src = aOff + (long) (ic + ir) * lda + pc;
-                transposeInto(a, src, lda, Math.min(MR, mc - ir), kc, ap, at + ir * kc, MR, A_STRIDE);
-            }
-            return;
-        }
-        if (L < MR) {
-            packATransposedScalar(a, aOff, lda, ic, mc, pc, kc, ap, at);
-            return;
-        }
-        int full = mc / MR * MR;
-        VectorMask<Float> tail = S.indexInRange(0, mc - full);
-        long src = aOff + (long) pc * lda + ic;
-        for (int p = 0; p < kc; p++, src += lda) {
-            for (int ir = 0; ir < full; ir += MR) {
-                FloatVector.fromMemorySegment(S, a, (src + ir) << 2, LE, A_STORE)
-                        .intoArray(ap, at + ir * kc + p * MR, A_STORE);
-            }
-            if (full < mc) {
-                FloatVector.fromMemorySegment(S, a, (src + full) << 2, LE, tail)
-                        .intoArray(ap, at + full * kc + p * MR, A_STORE);
-            }
-        }
-    }
-
-    /** {@link #packA} for transposed A when a vector is narrower than a packed row (no AVX-512). */
-    private static void packATransposedScalar(MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc,
-                                              float[] ap, int at) {
-        for (int p = 0; p < kc; p++) {
-            long src = aOff + (long) (pc + p) * lda + ic;
-            for (int r = 0; r < mc; r++) {
-                ap[at + r / MR * MR * kc + p * MR + r % MR] = a.getAtIndex(F, src + r);
-            }
-            for (int r = mc; r % MR != 0; r++) {
-                ap[at + r / MR * MR * kc + p * MR + r % MR] = 0f;
-            }
-        }
-    }
-
-    /**
-     * Packs op(B)[pc:pc+kc, jc:jc+nc] as NR-column micro-panels: panel r holds element (p, r*NR + x)
-     * at bp[r*NR*kc + p*NR + x]; columns past nc are zero. Non-transposed B is read row by row so
-     * that each source page is visited once per block.
-     */
-    static void packB(boolean transB, MemorySegment b, long bOff, int ldb, int pc, int kc, int jc, int nc,
-                      float[] bp) {
-        if (transB) {
-            for (int jr = 0; jr < nc; jr += NR) {
-                long src = bOff + (long) (jc + jr) * ldb + pc;
-                transposeInto(b, src, ldb, Math.min(NR, nc - jr), kc, bp, jr * kc, NR, B_STRIDE);
-            }
-            return;
-        }
-        int full = nc / NR * NR;
-        long src = bOff + (long) pc * ldb + jc;
-        for (int p = 0; p < kc; p++, src += ldb) {
-            for (int jr = 0; jr < full; jr += NR) {
-                int dst = jr * kc + p * NR;
-                FloatVector.fromMemorySegment(S, b, (src + jr) << 2, LE).intoArray(bp, dst);
-                FloatVector.fromMemorySegment(S, b, (src + jr + L) << 2, LE).intoArray(bp, dst + L);
-            }
-            if (full < nc) {
-                int dst = full * kc + p * NR;
-                for (int v = 0; v < NR; v += L) {
-                    VectorMask<Float> mask = S.indexInRange(full + v, nc);
-                    FloatVector.fromMemorySegment(S, b, (src + full + v) << 2, LE, mask).intoArray(bp, dst + v);
-                }
-            }
-        }
-    }
-
-    /**
-     * dst[off + p*width + i] = src[srcIdx + i*ld + p] for i < rows, p < len, and 0 for rows <= i < width:
-     * transposes up to {@code width} contiguous source rows into one micro-panel, one vector of p at a
-     * time (vector load, unmasked scatter with stride width); the last len mod L columns go element by
-     * element. No masks: a tail mask made in the loop is not intrinsified, and C2 then boxed every
-     * vector of the loop.
-     */
-    static void transposeInto(MemorySegment src, long srcIdx, int ld, int rows, int len,
-            float[] dst, int off, int width, int[] stride) {
-        FloatVector zero = FloatVector.zero(S);
-        int full = len - len % L;
-        for (int p = 0; p < full; p += L) {
-            for (int i = 0; i < rows; i++) {
-                FloatVector.fromMemorySegment(S, src, (srcIdx + (long) i * ld + p) << 2, LE)
-                        .intoArray(dst, off + p * width + i, stride, 0);
-            }
-            for (int i = rows; i < width; i++) {
-                zero.intoArray(dst, off + p * width + i, stride, 0);
-            }
-        }
-        for (int p = full; p < len; p++) {
-            for (int i = 0; i < width; i++) {
-                dst[off + p * width + i] = i < rows ? src.getAtIndex(F, srcIdx + (long) i * ld + p) : 0f;
-            }
-        }
-    }
-
-    /**
      * The micro-kernel: C tile (mr x nr at cIdx, at most MR x NR) = alpha * A panel * B panel + beta * C,
      * where the A panel is kc x MR and the B panel kc x NR, both k-major and zero-padded. Deliberately
      * unrolled: the 24 accumulators are separate locals so that C2 keeps them in registers; the loop
-     * body is 2 vector loads, 12 broadcasts and 24 FMAs. The finished tile goes through a small
-     * float[] to {@link Out#flush}, which keeps this method within C2's inlining budget (vector values
-     * passed to a call that is not inlined get boxed) at the cost of 24 L1 stores and loads.
+     * body is 2 vector loads, 12 broadcasts and 24 FMAs. The k loop runs in equal chunks of at most
+     * CHAIN steps; each chunk's accumulators go into the tile (stored by the first chunk, added by the
+     * later ones), so that no output is one FMA chain longer than CHAIN. The finished tile goes to
+     * {@link Out#flush}, which keeps this method within C2's inlining budget (vector values passed to
+     * a call that is not inlined get boxed) at the cost of 24 L1 stores and loads per chunk.
      */
     static void kernel(float[] ap, int aBase, float[] bp, int bBase, int kc, Out o, long cIdx,
             int mr, int nr) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c0a = z, c0b = z, c1a = z, c1b = z, c2a = z, c2b = z, c3a = z, c3b = z;
-        FloatVector c4a = z, c4b = z, c5a = z, c5b = z, c6a = z, c6b = z, c7a = z, c7b = z;
-        FloatVector c8a = z, c8b = z, c9a = z, c9b = z, c10a = z, c10b = z, c11a = z, c11b = z;
-        int ai = aBase;
-        for (int bi = bBase, bEnd = bBase + kc * NR; bi < bEnd; bi += NR, ai += MR) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a;
-            a = FloatVector.broadcast(S, ap[ai]);
-            c0a = a.fma(b0, c0a);
-            c0b = a.fma(b1, c0b);
-            a = FloatVector.broadcast(S, ap[ai + 1]);
-            c1a = a.fma(b0, c1a);
-            c1b = a.fma(b1, c1b);
-            a = FloatVector.broadcast(S, ap[ai + 2]);
-            c2a = a.fma(b0, c2a);
-            c2b = a.fma(b1, c2b);
-            a = FloatVector.broadcast(S, ap[ai + 3]);
-            c3a = a.fma(b0, c3a);
-            c3b = a.fma(b1, c3b);
-            a = FloatVector.broadcast(S, ap[ai + 4]);
-            c4a = a.fma(b0, c4a);
-            c4b = a.fma(b1, c4b);
-            a = FloatVector.broadcast(S, ap[ai + 5]);
-            c5a = a.fma(b0, c5a);
-            c5b = a.fma(b1, c5b);
-            a = FloatVector.broadcast(S, ap[ai + 6]);
-            c6a = a.fma(b0, c6a);
-            c6b = a.fma(b1, c6b);
-            a = FloatVector.broadcast(S, ap[ai + 7]);
-            c7a = a.fma(b0, c7a);
-            c7b = a.fma(b1, c7b);
-            a = FloatVector.broadcast(S, ap[ai + 8]);
-            c8a = a.fma(b0, c8a);
-            c8b = a.fma(b1, c8b);
-            a = FloatVector.broadcast(S, ap[ai + 9]);
-            c9a = a.fma(b0, c9a);
-            c9b = a.fma(b1, c9b);
-            a = FloatVector.broadcast(S, ap[ai + 10]);
-            c10a = a.fma(b0, c10a);
-            c10b = a.fma(b1, c10b);
-            a = FloatVector.broadcast(S, ap[ai + 11]);
-            c11a = a.fma(b0, c11a);
-            c11b = a.fma(b1, c11b);
-        }
         float[] t = o.tile;
-        c0a.intoArray(t, 0);
-        c0b.intoArray(t, L);
-        c1a.intoArray(t, NR);
-        c1b.intoArray(t, NR + L);
-        c2a.intoArray(t, 2 * NR);
-        c2b.intoArray(t, 2 * NR + L);
-        c3a.intoArray(t, 3 * NR);
-        c3b.intoArray(t, 3 * NR + L);
-        c4a.intoArray(t, 4 * NR);
-        c4b.intoArray(t, 4 * NR + L);
-        c5a.intoArray(t, 5 * NR);
-        c5b.intoArray(t, 5 * NR + L);
-        c6a.intoArray(t, 6 * NR);
-        c6b.intoArray(t, 6 * NR + L);
-        c7a.intoArray(t, 7 * NR);
-        c7b.intoArray(t, 7 * NR + L);
-        c8a.intoArray(t, 8 * NR);
-        c8b.intoArray(t, 8 * NR + L);
-        c9a.intoArray(t, 9 * NR);
-        c9b.intoArray(t, 9 * NR + L);
-        c10a.intoArray(t, 10 * NR);
-        c10b.intoArray(t, 10 * NR + L);
-        c11a.intoArray(t, 11 * NR);
-        c11b.intoArray(t, 11 * NR + L);
+        int chunk = ceilDiv(kc, ceilDiv(kc, CHAIN)) * NR;
+        int ai = aBase;
+        int bi = bBase;
+        int bEnd = bBase + kc * NR;
+        for (boolean add = false; ; add = true) {
+            FloatVector z = FloatVector.zero(S);
+            FloatVector c0a = z, c0b = z, c1a = z, c1b = z, c2a = z, c2b = z, c3a = z, c3b = z;
+            FloatVector c4a = z, c4b = z, c5a = z, c5b = z, c6a = z, c6b = z, c7a = z, c7b = z;
+            FloatVector c8a = z, c8b = z, c9a = z, c9b = z, c10a = z, c10b = z, c11a = z, c11b = z;
+            for (int cEnd = Math.min(bEnd, bi + chunk); bi < cEnd; bi += NR, ai += MR) {
+                FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+                FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+                FloatVector a;
+                a = FloatVector.broadcast(S, ap[ai]);
+                c0a = a.fma(b0, c0a);
+                c0b = a.fma(b1, c0b);
+                a = FloatVector.broadcast(S, ap[ai + 1]);
+                c1a = a.fma(b0, c1a);
+                c1b = a.fma(b1, c1b);
+                a = FloatVector.broadcast(S, ap[ai + 2]);
+                c2a = a.fma(b0, c2a);
+                c2b = a.fma(b1, c2b);
+                a = FloatVector.broadcast(S, ap[ai + 3]);
+                c3a = a.fma(b0, c3a);
+                c3b = a.fma(b1, c3b);
+                a = FloatVector.broadcast(S, ap[ai + 4]);
+                c4a = a.fma(b0, c4a);
+                c4b = a.fma(b1, c4b);
+                a = FloatVector.broadcast(S, ap[ai + 5]);
+                c5a = a.fma(b0, c5a);
+                c5b = a.fma(b1, c5b);
+                a = FloatVector.broadcast(S, ap[ai + 6]);
+                c6a = a.fma(b0, c6a);
+                c6b = a.fma(b1, c6b);
+                a = FloatVector.broadcast(S, ap[ai + 7]);
+                c7a = a.fma(b0, c7a);
+                c7b = a.fma(b1, c7b);
+                a = FloatVector.broadcast(S, ap[ai + 8]);
+                c8a = a.fma(b0, c8a);
+                c8b = a.fma(b1, c8b);
+                a = FloatVector.broadcast(S, ap[ai + 9]);
+                c9a = a.fma(b0, c9a);
+                c9b = a.fma(b1, c9b);
+                a = FloatVector.broadcast(S, ap[ai + 10]);
+                c10a = a.fma(b0, c10a);
+                c10b = a.fma(b1, c10b);
+                a = FloatVector.broadcast(S, ap[ai + 11]);
+                c11a = a.fma(b0, c11a);
+                c11b = a.fma(b1, c11b);
+            }
+            if (add) {
+                c0a.add(FloatVector.fromArray(S, t, 0)).intoArray(t, 0);
+                c0b.add(FloatVector.fromArray(S, t, L)).intoArray(t, L);
+                c1a.add(FloatVector.fromArray(S, t, NR)).intoArray(t, NR);
+                c1b.add(FloatVector.fromArray(S, t, NR + L)).intoArray(t, NR + L);
+                c2a.add(FloatVector.fromArray(S, t, 2 * NR)).intoArray(t, 2 * NR);
+                c2b.add(FloatVector.fromArray(S, t, 2 * NR + L)).intoArray(t, 2 * NR + L);
+                c3a.add(FloatVector.fromArray(S, t, 3 * NR)).intoArray(t, 3 * NR);
+                c3b.add(FloatVector.fromArray(S, t, 3 * NR + L)).intoArray(t, 3 * NR + L);
+                c4a.add(FloatVector.fromArray(S, t, 4 * NR)).intoArray(t, 4 * NR);
+                c4b.add(FloatVector.fromArray(S, t, 4 * NR + L)).intoArray(t, 4 * NR + L);
+                c5a.add(FloatVector.fromArray(S, t, 5 * NR)).intoArray(t, 5 * NR);
+                c5b.add(FloatVector.fromArray(S, t, 5 * NR + L)).intoArray(t, 5 * NR + L);
+                c6a.add(FloatVector.fromArray(S, t, 6 * NR)).intoArray(t, 6 * NR);
+                c6b.add(FloatVector.fromArray(S, t, 6 * NR + L)).intoArray(t, 6 * NR + L);
+                c7a.add(FloatVector.fromArray(S, t, 7 * NR)).intoArray(t, 7 * NR);
+                c7b.add(FloatVector.fromArray(S, t, 7 * NR + L)).intoArray(t, 7 * NR + L);
+                c8a.add(FloatVector.fromArray(S, t, 8 * NR)).intoArray(t, 8 * NR);
+                c8b.add(FloatVector.fromArray(S, t, 8 * NR + L)).intoArray(t, 8 * NR + L);
+                c9a.add(FloatVector.fromArray(S, t, 9 * NR)).intoArray(t, 9 * NR);
+                c9b.add(FloatVector.fromArray(S, t, 9 * NR + L)).intoArray(t, 9 * NR + L);
+                c10a.add(FloatVector.fromArray(S, t, 10 * NR)).intoArray(t, 10 * NR);
+                c10b.add(FloatVector.fromArray(S, t, 10 * NR + L)).intoArray(t, 10 * NR + L);
+                c11a.add(FloatVector.fromArray(S, t, 11 * NR)).intoArray(t, 11 * NR);
+                c11b.add(FloatVector.fromArray(S, t, 11 * NR + L)).intoArray(t, 11 * NR + L);
+            } else {
+                c0a.intoArray(t, 0);
+                c0b.intoArray(t, L);
+                c1a.intoArray(t, NR);
+                c1b.intoArray(t, NR + L);
+                c2a.intoArray(t, 2 * NR);
+                c2b.intoArray(t, 2 * NR + L);
+                c3a.intoArray(t, 3 * NR);
+                c3b.intoArray(t, 3 * NR + L);
+                c4a.intoArray(t, 4 * NR);
+                c4b.intoArray(t, 4 * NR + L);
+                c5a.intoArray(t, 5 * NR);
+                c5b.intoArray(t, 5 * NR + L);
+                c6a.intoArray(t, 6 * NR);
+                c6b.intoArray(t, 6 * NR + L);
+                c7a.intoArray(t, 7 * NR);
+                c7b.intoArray(t, 7 * NR + L);
+                c8a.intoArray(t, 8 * NR);
+                c8b.intoArray(t, 8 * NR + L);
+                c9a.intoArray(t, 9 * NR);
+                c9b.intoArray(t, 9 * NR + L);
+                c10a.intoArray(t, 10 * NR);
+                c10b.intoArray(t, 10 * NR + L);
+                c11a.intoArray(t, 11 * NR);
+                c11b.intoArray(t, 11 * NR + L);
+            }
+            if (bi == bEnd) {
+                break;
+            }
+        }
         o.flush(cIdx, mr, nr);
     }
 
