@@ -1,5 +1,7 @@
 package org.fkt.engine.cuda;
 
+import java.util.function.ObjLongConsumer;
+import java.util.function.Supplier;
 import org.fkt.engine.natives.NativeLibraries;
 import org.fkt.engine.natives.blas.Blas;
 import org.fkt.engine.natives.dnn.Dnn;
@@ -23,10 +25,6 @@ final class CudaDeviceContext {
         this.tf32 = tf32;
     }
 
-    CudaDriver driver() {
-        return driver;
-    }
-
     /** The device's convolutions, with their workspace in the device's memory. */
     CudaConv2d conv() {
         return conv;
@@ -35,46 +33,13 @@ final class CudaDeviceContext {
     /** The device's cuBLAS handle, created on first use. */
     Blas blas() {
         Blas b = blas;
-        if (b == null) {
-            synchronized (this) {
-                if (blas == null) {
-                    driver.enter();
-                    Blas created = NativeLibraries.openBlas();
-                    try {
-                        created.setStream(driver.streamAddress());
-                        created.setTf32(tf32);
-                    } catch (RuntimeException e) {
-                        created.close();
-                        throw e;
-                    }
-                    blas = created;
-                }
-                b = blas;
-            }
-        }
-        return b;
+        return b != null ? b : createBlas();
     }
 
     /** The device's cuDNN handle, created on first use. */
     Dnn dnn() {
         Dnn n = dnn;
-        if (n == null) {
-            synchronized (this) {
-                if (dnn == null) {
-                    driver.enter();
-                    Dnn created = NativeLibraries.openDnn();
-                    try {
-                        created.setStream(driver.streamAddress());
-                    } catch (RuntimeException e) {
-                        created.close();
-                        throw e;
-                    }
-                    dnn = created;
-                }
-                n = dnn;
-            }
-        }
-        return n;
+        return n != null ? n : createDnn();
     }
 
     /** Switches the device's GEMMs between TF32 and float32 (applied now if the handle exists, else at creation). */
@@ -83,6 +48,40 @@ final class CudaDeviceContext {
         if (blas != null) {
             driver.enter();
             blas.setTf32(on);
+        }
+    }
+
+    private synchronized Blas createBlas() {
+        if (blas == null) {
+            blas = open(NativeLibraries::openBlas, (b, stream) -> {
+                b.setStream(stream);
+                b.setTf32(tf32);
+            });
+        }
+        return blas;
+    }
+
+    private synchronized Dnn createDnn() {
+        if (dnn == null) {
+            dnn = open(NativeLibraries::openDnn, Dnn::setStream);
+        }
+        return dnn;
+    }
+
+    /** A new handle made with the device's context current and bound to its stream; closed again if binding fails. */
+    private <T extends AutoCloseable> T open(Supplier<T> make, ObjLongConsumer<T> bind) {
+        driver.enter();
+        T handle = make.get();
+        try {
+            bind.accept(handle, driver.streamAddress());
+            return handle;
+        } catch (RuntimeException e) {
+            try {
+                handle.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
     }
 }

@@ -213,34 +213,10 @@ class CudaMultiDeviceTest {
 
     private void conv2dCase(Device device, int k, int stride, int pad) {
         Conv2dSpec spec = new Conv2dSpec(stride, pad);
+        int p = spec.outputSize(9, k);
         Tensor x = g.normal(1, 2, 4, 9, 9);  // (N, C, H, W)
         Tensor w = g.normal(0.2, 8, 4, k, k);  // (K, C, R, S)
-        int p = spec.outputSize(9, k);
-        Tensor dy = g.normal(1, 2, 8, p, p);  // (N, K, P, Q)
-        Tensor y = poisoned(Device.CPU, 2, 8, p, p);
-        Tensor gy = poisoned(device, 2, 8, p, p);
-        g.cpu.conv2dForward(x, w, y, spec);
-        g.gpu.conv2dForward(x.to(device), w.to(device), gy, spec);
-        Tensor terms = poisoned(Device.CPU, y.shape());
-        g.cpu.conv2dForward(GpuCheck.abs(x), GpuCheck.abs(w), terms, spec);
-        GpuCheck.assertCloseToTerms(device + " conv2d forward", y.toDoubleArray(), gy.toDoubleArray(),
-                terms.toDoubleArray(), GpuCheck.RTOL);
-        Tensor dx = poisoned(Device.CPU, x.shape());
-        Tensor gdx = poisoned(device, x.shape());
-        g.cpu.conv2dBackwardData(dy, w, dx, spec);
-        g.gpu.conv2dBackwardData(dy.to(device), w.to(device), gdx, spec);
-        terms = poisoned(Device.CPU, x.shape());
-        g.cpu.conv2dBackwardData(GpuCheck.abs(dy), GpuCheck.abs(w), terms, spec);
-        GpuCheck.assertCloseToTerms(device + " conv2d backward data", dx.toDoubleArray(), gdx.toDoubleArray(),
-                terms.toDoubleArray(), GpuCheck.RTOL);
-        Tensor dw = poisoned(Device.CPU, w.shape());
-        Tensor gdw = poisoned(device, w.shape());
-        g.cpu.conv2dBackwardFilter(x, dy, dw, spec);
-        g.gpu.conv2dBackwardFilter(x.to(device), dy.to(device), gdw, spec);
-        terms = poisoned(Device.CPU, w.shape());
-        g.cpu.conv2dBackwardFilter(GpuCheck.abs(x), GpuCheck.abs(dy), terms, spec);
-        GpuCheck.assertCloseToTerms(device + " conv2d backward filter", dw.toDoubleArray(), gdw.toDoubleArray(),
-                terms.toDoubleArray(), GpuCheck.RTOL);
+        g.assertConvMatchesCpu(device, x, w, g.normal(1, 2, 8, p, p), spec, GpuCheck.RTOL);
     }
 
     private List<Tensor> shapes(int[][] shapes, double scale) {

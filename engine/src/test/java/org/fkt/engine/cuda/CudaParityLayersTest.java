@@ -69,37 +69,9 @@ class CudaParityLayersTest extends GpuTestCase {
 
     private void conv2dCase(int k, int stride, int pad, double rtol) {
         Conv2dSpec spec = new Conv2dSpec(stride, pad);
-        Tensor x = g.normal(1, 4, 8, 15, 15);
-        Tensor w = g.normal(0.2, 16, 8, k, k);
         int p = spec.outputSize(15, k);
-        Tensor y = poisoned(Device.CPU, 4, 16, p, p);
-        Tensor gy = poisoned(GPU, 4, 16, p, p);
-        Tensor dy = g.normal(1, 4, 16, p, p);
-        Tensor ax = GpuCheck.abs(x);
-        Tensor aw = GpuCheck.abs(w);
-        Tensor ady = GpuCheck.abs(dy);
-        g.cpu.conv2dForward(x, w, y, spec);
-        g.gpu.conv2dForward(onGpu(x), onGpu(w), gy, spec);
-        Tensor terms = poisoned(Device.CPU, y.shape());
-        g.cpu.conv2dForward(ax, aw, terms, spec);
-        GpuCheck.assertCloseToTerms("conv2d forward", y.toDoubleArray(), gy.toDoubleArray(), terms.toDoubleArray(),
-                rtol);
-        Tensor dx = poisoned(Device.CPU, x.shape());
-        Tensor gdx = poisoned(GPU, x.shape());
-        g.cpu.conv2dBackwardData(dy, w, dx, spec);
-        g.gpu.conv2dBackwardData(onGpu(dy), onGpu(w), gdx, spec);
-        terms = poisoned(Device.CPU, x.shape());
-        g.cpu.conv2dBackwardData(ady, aw, terms, spec);
-        GpuCheck.assertCloseToTerms("conv2d backward data", dx.toDoubleArray(), gdx.toDoubleArray(),
-                terms.toDoubleArray(), rtol);
-        Tensor dw = poisoned(Device.CPU, w.shape());
-        Tensor gdw = poisoned(GPU, w.shape());
-        g.cpu.conv2dBackwardFilter(x, dy, dw, spec);
-        g.gpu.conv2dBackwardFilter(onGpu(x), onGpu(dy), gdw, spec);
-        terms = poisoned(Device.CPU, w.shape());
-        g.cpu.conv2dBackwardFilter(ax, ady, terms, spec);
-        GpuCheck.assertCloseToTerms("conv2d backward filter", dw.toDoubleArray(), gdw.toDoubleArray(),
-                terms.toDoubleArray(), rtol);
+        g.assertConvMatchesCpu(GPU, g.normal(1, 4, 8, 15, 15), g.normal(0.2, 16, 8, k, k), g.normal(1, 4, 16, p, p),
+                spec, rtol);
     }
 
     @ParameterizedTest(name = "batch norm ({0}, {1}, {2}, {2})")

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.fkt.engine.backend.Backend;
 import org.fkt.engine.backend.Backends;
+import org.fkt.engine.backend.Conv2dSpec;
 import org.fkt.engine.tensor.DType;
 import org.fkt.engine.tensor.Device;
 import org.fkt.engine.tensor.Tensor;
@@ -103,6 +104,41 @@ final class GpuCheck {
 
     static Tensor poisoned(Device device, int... shape) {
         return poisoned(DType.FLOAT32, device, shape);
+    }
+
+    /**
+     * Convolution forward, backward-data and backward-filter of x (N, C, H, W), w (K, C, R, S) and
+     * dy (N, K, P, Q) on {@code device} against the CPU, into NaN-poisoned outputs; each held to rtol of
+     * the magnitude of its terms (the same pass on |x|, |w|, |dy|).
+     */
+    void assertConvMatchesCpu(Device device, Tensor x, Tensor w, Tensor dy, Conv2dSpec spec, double rtol) {
+        Tensor ax = abs(x);
+        Tensor aw = abs(w);
+        Tensor ady = abs(dy);
+        Tensor y = poisoned(Device.CPU, dy.shape());
+        Tensor gy = poisoned(device, dy.shape());
+        cpu.conv2dForward(x, w, y, spec);
+        gpu.conv2dForward(x.to(device), w.to(device), gy, spec);
+        Tensor terms = poisoned(Device.CPU, y.shape());
+        cpu.conv2dForward(ax, aw, terms, spec);
+        assertCloseToTerms(device + " conv2d forward", y.toDoubleArray(), gy.toDoubleArray(), terms.toDoubleArray(),
+                rtol);
+        Tensor dx = poisoned(Device.CPU, x.shape());
+        Tensor gdx = poisoned(device, x.shape());
+        cpu.conv2dBackwardData(dy, w, dx, spec);
+        gpu.conv2dBackwardData(dy.to(device), w.to(device), gdx, spec);
+        terms = poisoned(Device.CPU, x.shape());
+        cpu.conv2dBackwardData(ady, aw, terms, spec);
+        assertCloseToTerms(device + " conv2d backward data", dx.toDoubleArray(), gdx.toDoubleArray(),
+                terms.toDoubleArray(), rtol);
+        Tensor dw = poisoned(Device.CPU, w.shape());
+        Tensor gdw = poisoned(device, w.shape());
+        cpu.conv2dBackwardFilter(x, dy, dw, spec);
+        gpu.conv2dBackwardFilter(x.to(device), dy.to(device), gdw, spec);
+        terms = poisoned(Device.CPU, w.shape());
+        cpu.conv2dBackwardFilter(ax, ady, terms, spec);
+        assertCloseToTerms(device + " conv2d backward filter", dw.toDoubleArray(), gdw.toDoubleArray(),
+                terms.toDoubleArray(), rtol);
     }
 
     /** A copy of a CPU tensor on the GPU. */
