@@ -1,8 +1,9 @@
 // Self-test of the CPU emulator of a CUDA device, run by build.sh after every build: kernels with known
 // defects (a missing __syncthreads, divergent barriers, a shuffle with an exited lane, a write past the end
 // of an allocation, another device's memory or stream used in the wrong context, with FKT_EMU_DEVICES=2 set
-// here) must be reported, and correct warp and block code must give exact results in every fiber order. Compiled like a kernel file (emu_device.h force-included) and linked with the runtime and the
-// fake driver. Prints one line per check; exits non-zero when any check fails.
+// here) must be reported, and correct warp and block code must give exact results in every fiber order.
+// Compiled like a kernel file (emu_device.h force-included) and linked with the runtime and the fake
+// driver. Prints one line per check; exits non-zero when any check fails.
 #include <cstdio>
 #include <cstdlib>
 #include <string>

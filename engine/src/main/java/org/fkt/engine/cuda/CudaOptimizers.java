@@ -12,8 +12,9 @@ import org.fkt.engine.tensor.Tensor;
 /**
  * Launchers of optimizers.cu (twin of CpuOptimizers): a whole model's SGD step is one kernel launch,
  * a LARS step two launches (per-block partial norms, then the update, which adds each tensor's partials
- * in a fixed order: no atomics, the same bits run to run), whatever the number of tensors. The table of tensor addresses and block chunks (a few kilobytes) stays on the device and is
- * uploaded again only when it changes (new parameter, gradient or buffer memory).
+ * in a fixed order: no atomics, the same bits run to run), whatever the number of tensors. The table of
+ * tensor addresses and block chunks (a few kilobytes) stays on the device and is uploaded again only
+ * when it changes (new parameter, gradient or buffer memory).
  */
 final class CudaOptimizers {
     static final List<String> KERNELS = List.of("fkt_sgd_v1", "fkt_sgd_v4", "fkt_lars_norms", "fkt_lars_update_v1",
